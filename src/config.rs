@@ -1,0 +1,377 @@
+/*!
+The user's AWS config file and the resolution of which Identity Center
+instance ("session") a command talks to, in the contract's order (cli.md,
+"Identity Center resolution").
+*/
+
+use std::path::{Path, PathBuf};
+
+use crate::cache::CacheIdentity;
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::fsutil;
+use crate::ini::Document;
+use crate::oidc::DEFAULT_SCOPE;
+
+/// A parsed config (or credentials) file with its path.
+pub struct Config {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The file's lossless model (empty when the file does not exist).
+    pub doc: Document,
+    /// Whether the file existed.
+    pub exists: bool,
+}
+
+impl Config {
+    /// Reads and parses `path`; a missing file is an empty config, a syntax error
+    /// is a configuration error naming `file:line`.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = fsutil::read_optional(path)?;
+        let exists = text.is_some();
+        let doc = Document::parse(text.as_deref().unwrap_or(""))
+            .map_err(|e| Error::Config(format!("{}:{}: {}", path.display(), e.line, e.msg)))?;
+        Ok(Config {
+            path: path.to_path_buf(),
+            doc,
+            exists,
+        })
+    }
+
+    /// A key of `[profile NAME]`.
+    pub fn profile_value(&self, profile: &str, key: &str) -> Option<&str> {
+        let section = self.doc.profile(profile)?;
+        self.doc.get(section, key)
+    }
+
+    /// Start URLs used by legacy-style profiles (`sso_start_url` in the profile),
+    /// so a login can also write the token file those profiles are read with.
+    pub fn legacy_start_urls(&self) -> Vec<String> {
+        let mut urls: Vec<String> = self
+            .doc
+            .profile_names()
+            .iter()
+            .filter(|p| self.profile_value(p, "sso_session").is_none())
+            .filter_map(|p| self.profile_value(p, "sso_start_url").map(str::to_string))
+            .collect();
+        urls.sort();
+        urls.dedup();
+        urls
+    }
+}
+
+/// The flags that select a session.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionFlags {
+    /// `--start-url`.
+    pub start_url: Option<String>,
+    /// `--sso-region`.
+    pub sso_region: Option<String>,
+    /// `--sso-session`.
+    pub sso_session: Option<String>,
+    /// `--profile` (falls back to `AWS_PROFILE`).
+    pub profile: Option<String>,
+}
+
+/// A resolved Identity Center instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The session name (for legacy profiles, the start URL's host label).
+    pub name: String,
+    /// The start URL exactly as configured.
+    pub start_url: String,
+    /// The Identity Center region.
+    pub region: String,
+    /// The registration scopes as configured (`None` when not configured).
+    pub scopes: Option<Vec<String>>,
+    /// Legacy: keyed by start URL (profile with `sso_start_url`, no `sso_session`).
+    pub legacy: bool,
+    /// Where the session came from, for `check` and error messages.
+    pub source: String,
+    /// The flags that select this session again, for "run: …" hints.
+    pub selector: String,
+}
+
+impl Session {
+    /// The string whose SHA-1 names the token file.
+    pub fn token_key(&self) -> &str {
+        if self.legacy {
+            &self.start_url
+        } else {
+            &self.name
+        }
+    }
+
+    /// What names the registration cache file.
+    pub fn cache_identity(&self) -> CacheIdentity<'_> {
+        CacheIdentity {
+            session_name: (!self.legacy).then_some(self.name.as_str()),
+            start_url: &self.start_url,
+            region: &self.region,
+            scopes: self.scopes.as_deref(),
+        }
+    }
+
+    /// The scopes to register with: configured, else `sso:account:access` so the
+    /// token comes with a refresh token.
+    pub fn registration_scopes(&self) -> Vec<String> {
+        self.scopes
+            .clone()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| vec![DEFAULT_SCOPE.to_string()])
+    }
+
+    /// The command that logs this session in.
+    pub fn login_command(&self) -> String {
+        format!("sso-config login {}", self.selector)
+    }
+}
+
+/// The session name derived from a start URL: its host's first label
+/// (`https://d-1234567890.awsapps.com/start` → `d-1234567890`).
+pub fn session_name_from_url(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split(['/', ':', '?']).next().unwrap_or(rest);
+    host.split('.').next().unwrap_or(host).to_string()
+}
+
+/// Parses `sso_registration_scopes`: comma-separated, trimmed, empties dropped.
+pub fn parse_scopes(raw: &str) -> Vec<String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Resolves the session, first match wins (cli.md): explicit start URL and
+/// region; `--sso-session`; `--profile`/`AWS_PROFILE`; the
+/// `AWS_DEFAULT_SSO_*` variables; the only `[sso-session]` in the file.
+pub fn resolve_session(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<Session> {
+    if let Some(url) = &flags.start_url {
+        let region = flags
+            .sso_region
+            .clone()
+            .or_else(|| env.get("AWS_DEFAULT_SSO_REGION").map(str::to_string))
+            .ok_or_else(|| Error::Usage("--start-url needs --sso-region".into()))?;
+        let name = flags
+            .sso_session
+            .clone()
+            .unwrap_or_else(|| session_name_from_url(url));
+        let selector = format!("--start-url {url} --sso-region {region} --sso-session {name}");
+        return Ok(explicit(name, url, &region, "--start-url", selector));
+    }
+    if let Some(name) = &flags.sso_session {
+        return named_session(cfg, name, format!("--sso-session {name}"))
+            .map(|s| s.with_source(format!("--sso-session {name}")));
+    }
+    let (profile, from_env) = match &flags.profile {
+        Some(p) => (Some(p.as_str()), false),
+        None => (env.get("AWS_PROFILE"), true),
+    };
+    if let Some(p) = profile {
+        let origin = if from_env { "AWS_PROFILE" } else { "--profile" };
+        return profile_session(cfg, p, origin);
+    }
+    if let (Some(url), Some(region)) = (
+        env.get("AWS_DEFAULT_SSO_START_URL"),
+        env.get("AWS_DEFAULT_SSO_REGION"),
+    ) {
+        let name = session_name_from_url(url);
+        let selector = format!("--start-url {url} --sso-region {region}");
+        return Ok(explicit(name, url, region, "AWS_DEFAULT_SSO_START_URL", selector));
+    }
+    let sessions = cfg.doc.sso_sessions();
+    if let [only] = sessions.as_slice() {
+        let name = only.to_string();
+        return named_session(cfg, &name, String::new())
+            .map(|s| s.with_source(format!("the only [sso-session] in {}", cfg.path.display())));
+    }
+    let found = if sessions.is_empty() {
+        format!("no [sso-session] in {}", cfg.path.display())
+    } else {
+        format!("sessions in {}: {}", cfg.path.display(), sessions.join(", "))
+    };
+    Err(Error::Config(format!(
+        "which Identity Center? {found}; use --sso-session NAME, --profile NAME, or --start-url URL --sso-region REGION"
+    )))
+}
+
+fn explicit(name: String, url: &str, region: &str, source: &str, selector: String) -> Session {
+    Session {
+        name,
+        start_url: url.to_string(),
+        region: region.to_string(),
+        scopes: Some(vec![DEFAULT_SCOPE.to_string()]),
+        legacy: false,
+        source: source.to_string(),
+        selector,
+    }
+}
+
+impl Session {
+    fn with_source(mut self, source: String) -> Session {
+        self.source = source;
+        self
+    }
+}
+
+fn named_session(cfg: &Config, name: &str, selector: String) -> Result<Session> {
+    let section = cfg.doc.sso_session(name).ok_or_else(|| {
+        Error::Config(format!(
+            "no [sso-session {name}] in {}",
+            cfg.path.display()
+        ))
+    })?;
+    let need = |key: &str| {
+        cfg.doc
+            .get(section, key)
+            .map(str::to_string)
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "[sso-session {name}] in {} has no {key}",
+                    cfg.path.display()
+                ))
+            })
+    };
+    Ok(Session {
+        name: name.to_string(),
+        start_url: need("sso_start_url")?,
+        region: need("sso_region")?,
+        scopes: cfg
+            .doc
+            .get(section, "sso_registration_scopes")
+            .map(parse_scopes),
+        legacy: false,
+        source: format!("[sso-session {name}]"),
+        selector,
+    })
+}
+
+fn profile_session(cfg: &Config, profile: &str, origin: &str) -> Result<Session> {
+    if cfg.doc.profile(profile).is_none() {
+        return Err(Error::Config(format!(
+            "profile '{profile}' ({origin}) not found in {}",
+            cfg.path.display()
+        )));
+    }
+    let source = format!("profile {profile} ({origin})");
+    let selector = format!("--profile {profile}");
+    if let Some(name) = cfg.profile_value(profile, "sso_session") {
+        return named_session(cfg, name, selector).map(|s| s.with_source(source));
+    }
+    match (
+        cfg.profile_value(profile, "sso_start_url"),
+        cfg.profile_value(profile, "sso_region"),
+    ) {
+        (Some(url), Some(region)) => Ok(Session {
+            name: session_name_from_url(url),
+            start_url: url.to_string(),
+            region: region.to_string(),
+            scopes: None,
+            legacy: true,
+            source,
+            selector,
+        }),
+        _ => Err(Error::Config(format!(
+            "profile '{profile}' in {} has no sso_session (or sso_start_url and sso_region)",
+            cfg.path.display()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(text: &str) -> Config {
+        Config {
+            path: PathBuf::from("/h/.aws/config"),
+            doc: Document::parse(text).unwrap(),
+            exists: true,
+        }
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        Env::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    const TWO: &str = "[sso-session a]\nsso_start_url = https://a.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n\n[sso-session b]\nsso_start_url = https://b.awsapps.com/start\nsso_region = us-east-1\n\n[profile p]\nsso_session = b\nsso_account_id = 1\nsso_role_name = R\n\n[profile legacy]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = us-east-2\n";
+
+    #[test]
+    fn explicit_flags_win() {
+        let f = SessionFlags {
+            start_url: Some("https://mycorp.awsapps.com/start".into()),
+            sso_region: Some("eu-central-1".into()),
+            sso_session: None,
+            profile: Some("p".into()),
+        };
+        let s = resolve_session(&cfg(TWO), &f, &Env::default()).unwrap();
+        assert_eq!((s.name.as_str(), s.region.as_str()), ("mycorp", "eu-central-1"));
+        assert!(!s.legacy);
+    }
+
+    #[test]
+    fn session_then_profile_then_env_then_only_one() {
+        let c = cfg(TWO);
+        let by_name = SessionFlags {
+            sso_session: Some("a".into()),
+            ..Default::default()
+        };
+        let s = resolve_session(&c, &by_name, &Env::default()).unwrap();
+        assert_eq!(s.scopes, Some(vec!["sso:account:access".to_string()]));
+        let s = resolve_session(&c, &SessionFlags::default(), &env(&[("AWS_PROFILE", "p")])).unwrap();
+        assert_eq!((s.name.as_str(), s.region.as_str()), ("b", "us-east-1"));
+        assert_eq!(s.login_command(), "sso-config login --profile p");
+        let s = resolve_session(
+            &c,
+            &SessionFlags {
+                profile: Some("legacy".into()),
+                ..Default::default()
+            },
+            &Env::default(),
+        )
+        .unwrap();
+        assert!(s.legacy);
+        assert_eq!(s.token_key(), "https://d-1234567890.awsapps.com/start");
+        assert_eq!(s.name, "d-1234567890");
+        let e = env(&[
+            ("AWS_DEFAULT_SSO_START_URL", "https://x.awsapps.com/start"),
+            ("AWS_DEFAULT_SSO_REGION", "ap-south-1"),
+        ]);
+        let s = resolve_session(&c, &SessionFlags::default(), &e).unwrap();
+        assert_eq!(s.name, "x");
+        let err = resolve_session(&c, &SessionFlags::default(), &Env::default()).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("a, b"), "{err}");
+        let one = cfg("[sso-session only]\nsso_start_url = https://o.awsapps.com/start\nsso_region = eu-west-1\n");
+        let s = resolve_session(&one, &SessionFlags::default(), &Env::default()).unwrap();
+        assert_eq!(s.name, "only");
+    }
+
+    #[test]
+    fn unknown_profile_and_session_are_config_errors() {
+        let c = cfg(TWO);
+        for flags in [
+            SessionFlags {
+                profile: Some("nope".into()),
+                ..Default::default()
+            },
+            SessionFlags {
+                sso_session: Some("nope".into()),
+                ..Default::default()
+            },
+        ] {
+            let e = resolve_session(&c, &flags, &Env::default()).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{e}");
+            assert!(e.to_string().contains("nope"));
+        }
+    }
+
+    #[test]
+    fn names_and_scopes() {
+        assert_eq!(session_name_from_url("https://d-1234567890.awsapps.com/start"), "d-1234567890");
+        assert_eq!(session_name_from_url("https://mycorp.awsapps.com/start#/"), "mycorp");
+        assert_eq!(parse_scopes(" a, ,b "), vec!["a", "b"]);
+    }
+}
