@@ -7,7 +7,7 @@ together refresh once (refresh tokens may rotate: a second refresh with the
 old one would fail).
 */
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -57,7 +57,10 @@ pub fn valid_token(
 ) -> Result<Token> {
     let now = clock::now();
     let (path, cached) = load_token(ctx, session);
-    if let Some(t) = cached.as_ref().filter(|t| t.is_fresh(now, TOKEN_REFRESH_WINDOW)) {
+    if let Some(t) = cached
+        .as_ref()
+        .filter(|t| t.is_fresh(now, TOKEN_REFRESH_WINDOW))
+    {
         return Ok(t.clone());
     }
     if let Some(t) = cached.as_ref().filter(|t| t.refreshable(now)) {
@@ -67,7 +70,10 @@ pub fn valid_token(
             Err(_) => {}
         }
     }
-    if let Some(t) = cached.as_ref().filter(|t| t.is_fresh(now, time::Duration::minutes(1))) {
+    if let Some(t) = cached
+        .as_ref()
+        .filter(|t| t.is_fresh(now, time::Duration::minutes(1)))
+    {
         return Ok(t.clone());
     }
     match login {
@@ -86,13 +92,13 @@ pub fn valid_token(
 /// is missing falls back to a file written by the AWS CLI for the start URL.
 pub fn load_token(ctx: &Ctx, session: &Session) -> (PathBuf, Option<Token>) {
     let path = cache::token_path(&ctx.paths.sso_cache, session.token_key());
-    if let Some(t) = cache::load::<Token>(&path, ctx.debug).filter(|t| !t.access_token.is_empty())
-    {
+    if let Some(t) = cache::load::<Token>(&path, ctx.debug).filter(|t| !t.access_token.is_empty()) {
         return (path, Some(t));
     }
     if !session.legacy {
         let alt = cache::token_path(&ctx.paths.sso_cache, &session.start_url);
-        if let Some(t) = cache::load::<Token>(&alt, ctx.debug).filter(|t| !t.access_token.is_empty())
+        if let Some(t) =
+            cache::load::<Token>(&alt, ctx.debug).filter(|t| !t.access_token.is_empty())
         {
             return (alt, Some(t));
         }
@@ -102,15 +108,14 @@ pub fn load_token(ctx: &Ctx, session: &Session) -> (PathBuf, Option<Token>) {
 
 /// Refreshes under the session's lock. Another process may have refreshed while
 /// we waited: then its token is used and no second refresh is made.
-fn refresh_locked(ctx: &Ctx, session: &Session, path: &PathBuf, seen: &Token) -> Result<Token> {
+fn refresh_locked(ctx: &Ctx, session: &Session, path: &Path, seen: &Token) -> Result<Token> {
     let lock_path = ctx.lock_path(&format!("token-{}", session.name));
     let _lock = fsutil::lock(&lock_path, None)?;
-    if let Some(current) = cache::load::<Token>(path, ctx.debug) {
-        if current.access_token != seen.access_token
-            && current.is_fresh(clock::now(), TOKEN_REFRESH_WINDOW)
-        {
-            return Ok(current);
-        }
+    if let Some(current) = cache::load::<Token>(path, ctx.debug)
+        && current.access_token != seen.access_token
+        && current.is_fresh(clock::now(), TOKEN_REFRESH_WINDOW)
+    {
+        return Ok(current);
     }
     let oidc_ep = endpoint(Service::SsoOidc, &session.region, &ctx.env, None)?;
     let oidc = Oidc::new(&ctx.http, &oidc_ep.base);
@@ -150,7 +155,13 @@ pub fn login(ctx: &Ctx, cfg: &Config, session: &Session, opts: &LoginOptions) ->
         pkce_login(ctx, &oidc, session, opts.callback_port)?
     } else {
         let reg = registration(ctx, &oidc, session, None)?;
-        let resp = oidc::device_flow(&oidc, &reg.client_id, &reg.client_secret, &session.start_url, ctx)?;
+        let resp = oidc::device_flow(
+            &oidc,
+            &reg.client_id,
+            &reg.client_secret,
+            &session.start_url,
+            ctx,
+        )?;
         (reg, resp)
     };
     let token = Token {
@@ -193,7 +204,13 @@ fn pkce_login(
     let pair = Pkce::generate()?;
     let state = oidc::random_state()?;
     let scopes = session.registration_scopes();
-    let url = oidc.authorize_url(&reg.client_id, &redirect_uri, &state, &scopes, &pair.challenge);
+    let url = oidc.authorize_url(
+        &reg.client_id,
+        &redirect_uri,
+        &state,
+        &scopes,
+        &pair.challenge,
+    );
     oidc::Prompt::show(ctx, &url, None);
     let code = callback.wait_for_code(&state, PKCE_LIMIT)?;
     let resp = oidc.create_token(&oidc::CreateToken {
@@ -235,7 +252,10 @@ fn registration(
         format!("botocore-client-{}", session.name)
     };
     let grant_types = pkce_redirect.map(|_| {
-        vec!["authorization_code".to_string(), "refresh_token".to_string()]
+        vec![
+            "authorization_code".to_string(),
+            "refresh_token".to_string(),
+        ]
     });
     let resp = oidc.register(&RegisterClient {
         client_name,
@@ -300,16 +320,18 @@ pub fn logout_all(ctx: &Ctx) -> Result<usize> {
 }
 
 fn portal_logout(ctx: &Ctx, token: &Token, region: &str) {
-    let still_valid = token.expiry().is_some_and(|t| t > OffsetDateTime::now_utc());
+    let still_valid = token
+        .expiry()
+        .is_some_and(|t| t > OffsetDateTime::now_utc());
     if !still_valid {
         return;
     }
     if let Ok(ep) = endpoint(Service::Portal, region, &ctx.env, None) {
         let portal = crate::portal::Portal::new(&ctx.http, &ep.base, &token.access_token);
-        if let Err(e) = portal.logout() {
-            if ctx.debug {
-                eprintln!("sso-config: debug: Logout: {e}");
-            }
+        if let Err(e) = portal.logout()
+            && ctx.debug
+        {
+            eprintln!("sso-config: debug: Logout: {e}");
         }
     }
 }

@@ -265,10 +265,9 @@ mod tests {
     #[test]
     fn freshness_and_refreshability() {
         let now = clock::parse("2024-01-02T03:00:00Z").unwrap();
-        let mut t: Token = serde_json::from_str(
-            r#"{"accessToken":"a","expiresAt":"2024-01-02T03:20:00UTC"}"#,
-        )
-        .unwrap();
+        let mut t: Token =
+            serde_json::from_str(r#"{"accessToken":"a","expiresAt":"2024-01-02T03:20:00UTC"}"#)
+                .unwrap();
         assert!(t.is_fresh(now, TOKEN_REFRESH_WINDOW));
         t.expires_at = "2024-01-02T03:10:00Z".into();
         assert!(!t.is_fresh(now, TOKEN_REFRESH_WINDOW));

@@ -9,8 +9,6 @@ command, and the same parser continues with that command's flags, as lexopt's
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use lexopt::prelude::*;
-
 use crate::auth::{Flow, LoginOptions};
 use crate::config::SessionFlags;
 use crate::error::Error;
@@ -23,7 +21,7 @@ pub enum Cli {
     /// Print the version.
     Version,
     /// Run a command.
-    Run(Global, Command),
+    Run(Global, Box<Command>),
 }
 
 /// Flags every command takes.
@@ -38,6 +36,8 @@ pub struct Global {
 }
 
 /// The commands.
+// Built once per process: the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Command {
     /// `generate` (also the bare command).
@@ -228,34 +228,60 @@ impl From<Error> for Parsed {
     }
 }
 
+/// One command-line word, owned so that the parser can be borrowed again to
+/// take the flag's value.
+enum Tok {
+    Help,
+    Version,
+    /// A long flag's name without dashes (a short one keeps its dash).
+    Flag(String),
+    Value(OsString),
+}
+
+fn next(p: &mut lexopt::Parser) -> Result<Option<Tok>, Parsed> {
+    use lexopt::Arg::{Long, Short, Value};
+    Ok(p.next()?.map(|arg| match arg {
+        Short('h') | Long("help") => Tok::Help,
+        Short('V') | Long("version") => Tok::Version,
+        Long(name) => Tok::Flag(name.to_string()),
+        Short(c) => Tok::Flag(format!("-{c}")),
+        Value(v) => Tok::Value(v),
+    }))
+}
+
+fn unexpected(tok: Tok) -> Parsed {
+    let msg = match tok {
+        Tok::Flag(name) if name.starts_with('-') => format!("unknown flag {name}"),
+        Tok::Flag(name) => format!("unknown flag --{name}"),
+        Tok::Value(v) => format!("unexpected argument '{}'", v.to_string_lossy()),
+        Tok::Help | Tok::Version => "unexpected flag".to_string(),
+    };
+    Error::Usage(format!("{msg}; run 'sso-config --help' for usage")).into()
+}
+
 fn parse_inner(mut p: lexopt::Parser) -> Result<Cli, Parsed> {
     let mut global = Global::default();
-    let mut command: Option<String> = None;
-    while command.is_none() {
-        let Some(arg) = p.next()? else { break };
-        match arg {
-            Short('h') | Long("help") => return Ok(Cli::Help(USAGE)),
-            Short('V') | Long("version") => return Ok(Cli::Version),
-            Value(v) => command = Some(string(v)?),
-            arg => {
-                // Flags before the command belong to the bare `generate`.
-                let mut g = GenerateArgs::default();
-                if !global_flag(&arg, &mut p, &mut global)? && !generate_flag(&arg, &mut p, &mut g)? {
-                    return Err(arg.unexpected().into());
-                }
-                return finish_generate(p, global, g);
+    let command = match next(&mut p)? {
+        None => None,
+        Some(Tok::Help) => return Ok(Cli::Help(USAGE)),
+        Some(Tok::Version) => return Ok(Cli::Version),
+        Some(Tok::Value(v)) => Some(string(v)?),
+        Some(Tok::Flag(name)) => {
+            // Flags before any command belong to the bare `generate`.
+            let mut g = GenerateArgs::default();
+            if !global_flag(&name, &mut p, &mut global)? && !generate_flag(&name, &mut p, &mut g)? {
+                return Err(unexpected(Tok::Flag(name)));
             }
+            return finish_generate(p, global, g);
         }
-    }
+    };
     match command.as_deref() {
-        None | Some("generate") => finish_generate(p, global, GenerateArgs::default()),
-        Some("help") => {
-            let topic = p.next()?;
-            Ok(Cli::Help(match topic {
-                Some(Value(v)) => help_for(&string(v)?)?,
-                _ => USAGE,
-            }))
-        }
+        None => finish_generate(p, global, GenerateArgs::default()),
+        Some("generate") => finish_generate(p, global, GenerateArgs::default()),
+        Some("help") => Ok(Cli::Help(match next(&mut p)? {
+            Some(Tok::Value(v)) => help_for(&string(v)?)?,
+            _ => USAGE,
+        })),
         Some("login") => parse_login(p, global),
         Some("logout") => parse_logout(p, global),
         Some("roles") => parse_roles(p, global),
@@ -273,13 +299,21 @@ fn help_for(cmd: &str) -> Result<&'static str, Error> {
         "logout" => LOGOUT_USAGE,
         "roles" => ROLES_USAGE,
         "session" => SESSION_HELP,
-        other => return Err(Error::Usage(format!("no help for unknown command '{other}'"))),
+        other => {
+            return Err(Error::Usage(format!(
+                "no help for unknown command '{other}'"
+            )));
+        }
     })
 }
 
 fn string(v: OsString) -> Result<String, Error> {
-    v.into_string()
-        .map_err(|v| Error::Usage(format!("argument is not valid UTF-8: {}", v.to_string_lossy())))
+    v.into_string().map_err(|v| {
+        Error::Usage(format!(
+            "argument is not valid UTF-8: {}",
+            v.to_string_lossy()
+        ))
+    })
 }
 
 fn value(p: &mut lexopt::Parser) -> Result<String, Parsed> {
@@ -287,25 +321,25 @@ fn value(p: &mut lexopt::Parser) -> Result<String, Parsed> {
 }
 
 /// Takes global and session flags; `Ok(false)` when `arg` is not one.
-fn global_flag(arg: &Arg, p: &mut lexopt::Parser, g: &mut Global) -> Result<bool, Parsed> {
-    match arg {
-        Long("debug") => g.debug = true,
-        Long("no-browser") => g.no_browser = true,
-        Long("profile") => g.session.profile = Some(value(p)?),
-        Long("sso-session") => g.session.sso_session = Some(value(p)?),
-        Long("start-url") => g.session.start_url = Some(value(p)?),
-        Long("sso-region") => g.session.sso_region = Some(value(p)?),
+fn global_flag(name: &str, p: &mut lexopt::Parser, g: &mut Global) -> Result<bool, Parsed> {
+    match name {
+        "debug" => g.debug = true,
+        "no-browser" => g.no_browser = true,
+        "profile" => g.session.profile = Some(value(p)?),
+        "sso-session" => g.session.sso_session = Some(value(p)?),
+        "start-url" => g.session.start_url = Some(value(p)?),
+        "sso-region" => g.session.sso_region = Some(value(p)?),
         _ => return Ok(false),
     }
     Ok(true)
 }
 
 /// Takes login-flow flags.
-fn login_flag(arg: &Arg, p: &mut lexopt::Parser, l: &mut LoginOptions) -> Result<bool, Parsed> {
-    match arg {
-        Long("device-code") => l.flow = Flow::DeviceCode,
-        Long("pkce") => l.flow = Flow::Pkce,
-        Long("callback-port") => {
+fn login_flag(name: &str, p: &mut lexopt::Parser, l: &mut LoginOptions) -> Result<bool, Parsed> {
+    match name {
+        "device-code" => l.flow = Flow::DeviceCode,
+        "pkce" => l.flow = Flow::Pkce,
+        "callback-port" => {
             let v = value(p)?;
             let port = v.parse::<u16>().map_err(|_| {
                 Error::Usage(format!("--callback-port: '{v}' is not a port number"))
@@ -317,24 +351,19 @@ fn login_flag(arg: &Arg, p: &mut lexopt::Parser, l: &mut LoginOptions) -> Result
     Ok(true)
 }
 
-/// Handles -h/--help inside a command.
-fn is_help(arg: &Arg) -> bool {
-    matches!(arg, Short('h') | Long("help"))
-}
-
-fn generate_flag(arg: &Arg, p: &mut lexopt::Parser, g: &mut GenerateArgs) -> Result<bool, Parsed> {
-    match arg {
-        Long("region") => g.regions.push(value(p)?),
-        Long("name") => g.template = Some(value(p)?),
-        Long("lower") => g.lower = true,
-        Long("strip-prefix") => g.strip_prefixes.push(value(p)?),
-        Long("role-alias") => g.role_aliases.push(key_value(&value(p)?, "--role-alias", true)?),
-        Long("include-account") => g.include_accounts.push(value(p)?),
-        Long("exclude-account") => g.exclude_accounts.push(value(p)?),
-        Long("exclude-role") => g.exclude_roles.push(value(p)?),
-        Long("region-rule") => g.region_rules.push(key_value(&value(p)?, "--region-rule", false)?),
-        Long("set") => g.set.push(key_value(&value(p)?, "--set", true)?),
-        Long("style") => {
+fn generate_flag(name: &str, p: &mut lexopt::Parser, g: &mut GenerateArgs) -> Result<bool, Parsed> {
+    match name {
+        "region" => g.regions.push(value(p)?),
+        "name" => g.template = Some(value(p)?),
+        "lower" => g.lower = true,
+        "strip-prefix" => g.strip_prefixes.push(value(p)?),
+        "role-alias" => g.role_aliases.push(kv(&value(p)?, "--role-alias")?),
+        "include-account" => g.include_accounts.push(value(p)?),
+        "exclude-account" => g.exclude_accounts.push(value(p)?),
+        "exclude-role" => g.exclude_roles.push(value(p)?),
+        "region-rule" => g.region_rules.push(kv(&value(p)?, "--region-rule")?),
+        "set" => g.set.push(kv(&value(p)?, "--set")?),
+        "style" => {
             g.style = match value(p)?.as_str() {
                 "sso" => Style::Sso,
                 "legacy" => Style::Legacy,
@@ -347,9 +376,9 @@ fn generate_flag(arg: &Arg, p: &mut lexopt::Parser, g: &mut GenerateArgs) -> Res
                 }
             }
         }
-        Long("write") => g.write = Some(optional_path(p)?),
-        Long("dry-run") => g.dry_run = true,
-        _ => return login_flag(arg, p, &mut g.login),
+        "write" => g.write = Some(optional_path(p)?),
+        "dry-run" => g.dry_run = true,
+        _ => return login_flag(name, p, &mut g.login),
     }
     Ok(true)
 }
@@ -366,87 +395,98 @@ fn optional_path(p: &mut lexopt::Parser) -> Result<Option<PathBuf>, Parsed> {
     Ok(next.map(PathBuf::from))
 }
 
-/// Splits `KEY=VALUE`; the key must not be empty, the value may be when allowed.
-fn key_value(arg: &str, flag: &str, empty_value_ok: bool) -> Result<(String, String), Error> {
-    match arg.split_once('=') {
-        Some((k, v)) if !k.trim().is_empty() && (empty_value_ok || !v.trim().is_empty()) => {
-            Ok((k.trim().to_string(), v.trim().to_string()))
-        }
-        _ => Err(Error::Usage(format!("{flag}: expected KEY=VALUE, got '{arg}'"))),
-    }
+fn kv(arg: &str, flag: &str) -> Result<(String, String), Error> {
+    crate::naming::parse_kv(arg, flag).map_err(|e| Error::Usage(e.to_string()))
 }
 
-fn finish_generate(mut p: lexopt::Parser, mut global: Global, mut g: GenerateArgs) -> Result<Cli, Parsed> {
-    while let Some(arg) = p.next()? {
-        if is_help(&arg) {
-            return Ok(Cli::Help(GENERATE_USAGE));
+/// Runs a command's flag loop: `-h` gives `help`; each flag goes to `take`
+/// and then to the global flags; anything else is a usage error.
+fn flags(
+    p: &mut lexopt::Parser,
+    global: &mut Global,
+    help: &'static str,
+    mut take: impl FnMut(&str, &mut lexopt::Parser) -> Result<bool, Parsed>,
+) -> Result<Option<Cli>, Parsed> {
+    while let Some(tok) = next(p)? {
+        match tok {
+            Tok::Help => return Ok(Some(Cli::Help(help))),
+            Tok::Flag(name) => {
+                if !take(&name, p)? && !global_flag(&name, p, global)? {
+                    return Err(unexpected(Tok::Flag(name)));
+                }
+            }
+            other => return Err(unexpected(other)),
         }
-        if !global_flag(&arg, &mut p, &mut global)? && !generate_flag(&arg, &mut p, &mut g)? {
-            return Err(arg.unexpected().into());
-        }
+    }
+    Ok(None)
+}
+
+fn finish_generate(
+    mut p: lexopt::Parser,
+    mut global: Global,
+    mut g: GenerateArgs,
+) -> Result<Cli, Parsed> {
+    if let Some(help) = flags(&mut p, &mut global, GENERATE_USAGE, |n, p| {
+        generate_flag(n, p, &mut g)
+    })? {
+        return Ok(help);
     }
     if g.dry_run && g.write.is_none() {
         return Err(Error::Usage("--dry-run only makes sense with --write".into()).into());
     }
-    Ok(Cli::Run(global, Command::Generate(g)))
+    Ok(Cli::Run(global, Box::new(Command::Generate(g))))
 }
 
 fn parse_login(mut p: lexopt::Parser, mut global: Global) -> Result<Cli, Parsed> {
     let mut login = LoginOptions::default();
     let mut force = false;
-    while let Some(arg) = p.next()? {
-        if is_help(&arg) {
-            return Ok(Cli::Help(LOGIN_USAGE));
-        }
-        if arg == Long("force") {
+    let take = |name: &str, p: &mut lexopt::Parser| {
+        if name == "force" {
             force = true;
-        } else if !global_flag(&arg, &mut p, &mut global)? && !login_flag(&arg, &mut p, &mut login)? {
-            return Err(arg.unexpected().into());
+            return Ok(true);
         }
+        login_flag(name, p, &mut login)
+    };
+    if let Some(help) = flags(&mut p, &mut global, LOGIN_USAGE, take)? {
+        return Ok(help);
     }
-    Ok(Cli::Run(global, Command::Login { login, force }))
+    Ok(Cli::Run(global, Box::new(Command::Login { login, force })))
 }
 
 fn parse_logout(mut p: lexopt::Parser, mut global: Global) -> Result<Cli, Parsed> {
     let mut all = false;
-    while let Some(arg) = p.next()? {
-        if is_help(&arg) {
-            return Ok(Cli::Help(LOGOUT_USAGE));
-        }
-        if arg == Long("all") {
-            all = true;
-        } else if !global_flag(&arg, &mut p, &mut global)? {
-            return Err(arg.unexpected().into());
-        }
+    let take = |name: &str, _: &mut lexopt::Parser| {
+        all |= name == "all";
+        Ok(name == "all")
+    };
+    if let Some(help) = flags(&mut p, &mut global, LOGOUT_USAGE, take)? {
+        return Ok(help);
     }
-    Ok(Cli::Run(global, Command::Logout { all }))
+    Ok(Cli::Run(global, Box::new(Command::Logout { all })))
 }
 
 fn parse_roles(mut p: lexopt::Parser, mut global: Global) -> Result<Cli, Parsed> {
     let mut format = Format::Table;
     let mut account_ids = Vec::new();
     let mut login = LoginOptions::default();
-    while let Some(arg) = p.next()? {
-        if is_help(&arg) {
-            return Ok(Cli::Help(ROLES_USAGE));
+    let take = |name: &str, p: &mut lexopt::Parser| {
+        match name {
+            "format" => format = parse_format(&value(p)?)?,
+            "account-id" => account_ids.push(value(p)?),
+            _ => return login_flag(name, p, &mut login),
         }
-        match arg {
-            Long("format") => format = parse_format(&value(&mut p)?)?,
-            Long("account-id") => account_ids.push(value(&mut p)?),
-            ref a => {
-                if !global_flag(a, &mut p, &mut global)? && !login_flag(a, &mut p, &mut login)? {
-                    return Err(arg.unexpected().into());
-                }
-            }
-        }
+        Ok(true)
+    };
+    if let Some(help) = flags(&mut p, &mut global, ROLES_USAGE, take)? {
+        return Ok(help);
     }
     Ok(Cli::Run(
         global,
-        Command::Roles {
+        Box::new(Command::Roles {
             format,
             account_ids,
             login,
-        },
+        }),
     ))
 }
 
@@ -469,40 +509,65 @@ mod tests {
         parse(args.iter().map(OsString::from))
     }
 
+    fn command(args: &[&str]) -> (Global, Command) {
+        match run(args).unwrap() {
+            Cli::Run(g, c) => (g, *c),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn generate(args: &[&str]) -> (Global, GenerateArgs) {
+        match command(args) {
+            (g, Command::Generate(a)) => (g, a),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn bare_command_is_generate_with_flags_anywhere() {
-        let Cli::Run(g, Command::Generate(a)) =
-            run(&["--region", "eu-west-1", "--debug", "--region", "us-east-1", "--lower"]).unwrap()
-        else {
-            panic!()
-        };
+        let (g, a) = generate(&[
+            "--region",
+            "eu-west-1",
+            "--debug",
+            "--region",
+            "us-east-1",
+            "--lower",
+        ]);
         assert!(g.debug && a.lower);
         assert_eq!(a.regions, ["eu-west-1", "us-east-1"]);
-        assert!(matches!(run(&[]).unwrap(), Cli::Run(_, Command::Generate(_))));
+        assert!(matches!(command(&[]).1, Command::Generate(_)));
     }
 
     #[test]
     fn write_takes_an_optional_file() {
-        let get = |args: &[&str]| match run(args).unwrap() {
-            Cli::Run(_, Command::Generate(a)) => a.write,
-            _ => panic!(),
-        };
+        let get = |args: &[&str]| generate(args).1.write;
         assert_eq!(get(&["--write"]), Some(None));
         assert_eq!(get(&["--write", "--lower"]), Some(None));
-        assert_eq!(get(&["generate", "--write", "f.ini"]), Some(Some(PathBuf::from("f.ini"))));
+        assert_eq!(
+            get(&["generate", "--write", "f.ini"]),
+            Some(Some(PathBuf::from("f.ini")))
+        );
         assert_eq!(get(&["--write=g"]), Some(Some(PathBuf::from("g"))));
     }
 
     #[test]
     fn key_value_flags() {
-        let Cli::Run(_, Command::Generate(a)) =
-            run(&["--role-alias", "AdministratorAccess=", "--set", "output=json"]).unwrap()
-        else {
-            panic!()
-        };
-        assert_eq!(a.role_aliases, [("AdministratorAccess".to_string(), String::new())]);
+        let (_, a) = generate(&[
+            "--role-alias",
+            "AdministratorAccess=",
+            "--set",
+            "output=json",
+        ]);
+        assert_eq!(
+            a.role_aliases,
+            [("AdministratorAccess".to_string(), String::new())]
+        );
         assert_eq!(a.set, [("output".to_string(), "json".to_string())]);
-        for bad in [&["--set", "novalue"][..], &["--region-rule", "x="], &["--set", "=v"]] {
+        for bad in [
+            &["--set", "novalue"][..],
+            &["--region-rule", "x="],
+            &["--set", "=v"],
+        ] {
             assert_eq!(run(bad).unwrap_err().exit_code(), 2);
         }
     }
@@ -526,16 +591,28 @@ mod tests {
     #[test]
     fn help_and_version() {
         assert!(matches!(run(&["--help"]).unwrap(), Cli::Help(USAGE)));
-        assert!(matches!(run(&["help", "login"]).unwrap(), Cli::Help(LOGIN_USAGE)));
-        assert!(matches!(run(&["roles", "-h"]).unwrap(), Cli::Help(ROLES_USAGE)));
+        assert!(matches!(
+            run(&["help", "login"]).unwrap(),
+            Cli::Help(LOGIN_USAGE)
+        ));
+        assert!(matches!(
+            run(&["roles", "-h"]).unwrap(),
+            Cli::Help(ROLES_USAGE)
+        ));
         assert!(matches!(run(&["-V"]).unwrap(), Cli::Version));
     }
 
     #[test]
     fn login_flags() {
-        let Cli::Run(g, Command::Login { login, force }) =
-            run(&["login", "--force", "--pkce", "--callback-port", "8400", "--sso-session", "x"]).unwrap()
-        else {
+        let (g, Command::Login { login, force }) = command(&[
+            "login",
+            "--force",
+            "--pkce",
+            "--callback-port",
+            "8400",
+            "--sso-session",
+            "x",
+        ]) else {
             panic!()
         };
         assert!(force);

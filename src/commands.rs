@@ -11,7 +11,13 @@ use crate::error::Result;
 use crate::{generate, output};
 
 /// `login`: no prompt while a cached token is valid or refreshable, unless `force`.
-pub fn login(ctx: &Ctx, cfg: &Config, session: &Session, opts: &LoginOptions, force: bool) -> Result<()> {
+pub fn login(
+    ctx: &Ctx,
+    cfg: &Config,
+    session: &Session,
+    opts: &LoginOptions,
+    force: bool,
+) -> Result<()> {
     let token = if force {
         auth::login(ctx, cfg, session, opts)?
     } else {

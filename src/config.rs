@@ -179,7 +179,13 @@ pub fn resolve_session(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<
     ) {
         let name = session_name_from_url(url);
         let selector = format!("--start-url {url} --sso-region {region}");
-        return Ok(explicit(name, url, region, "AWS_DEFAULT_SSO_START_URL", selector));
+        return Ok(explicit(
+            name,
+            url,
+            region,
+            "AWS_DEFAULT_SSO_START_URL",
+            selector,
+        ));
     }
     let sessions = cfg.doc.sso_sessions();
     if let [only] = sessions.as_slice() {
@@ -190,7 +196,11 @@ pub fn resolve_session(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<
     let found = if sessions.is_empty() {
         format!("no [sso-session] in {}", cfg.path.display())
     } else {
-        format!("sessions in {}: {}", cfg.path.display(), sessions.join(", "))
+        format!(
+            "sessions in {}: {}",
+            cfg.path.display(),
+            sessions.join(", ")
+        )
     };
     Err(Error::Config(format!(
         "which Identity Center? {found}; use --sso-session NAME, --profile NAME, or --start-url URL --sso-region REGION"
@@ -218,10 +228,7 @@ impl Session {
 
 fn named_session(cfg: &Config, name: &str, selector: String) -> Result<Session> {
     let section = cfg.doc.sso_session(name).ok_or_else(|| {
-        Error::Config(format!(
-            "no [sso-session {name}] in {}",
-            cfg.path.display()
-        ))
+        Error::Config(format!("no [sso-session {name}] in {}", cfg.path.display()))
     })?;
     let need = |key: &str| {
         cfg.doc
@@ -307,7 +314,10 @@ mod tests {
             profile: Some("p".into()),
         };
         let s = resolve_session(&cfg(TWO), &f, &Env::default()).unwrap();
-        assert_eq!((s.name.as_str(), s.region.as_str()), ("mycorp", "eu-central-1"));
+        assert_eq!(
+            (s.name.as_str(), s.region.as_str()),
+            ("mycorp", "eu-central-1")
+        );
         assert!(!s.legacy);
     }
 
@@ -320,7 +330,8 @@ mod tests {
         };
         let s = resolve_session(&c, &by_name, &Env::default()).unwrap();
         assert_eq!(s.scopes, Some(vec!["sso:account:access".to_string()]));
-        let s = resolve_session(&c, &SessionFlags::default(), &env(&[("AWS_PROFILE", "p")])).unwrap();
+        let s =
+            resolve_session(&c, &SessionFlags::default(), &env(&[("AWS_PROFILE", "p")])).unwrap();
         assert_eq!((s.name.as_str(), s.region.as_str()), ("b", "us-east-1"));
         assert_eq!(s.login_command(), "sso-config login --profile p");
         let s = resolve_session(
@@ -344,7 +355,9 @@ mod tests {
         let err = resolve_session(&c, &SessionFlags::default(), &Env::default()).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("a, b"), "{err}");
-        let one = cfg("[sso-session only]\nsso_start_url = https://o.awsapps.com/start\nsso_region = eu-west-1\n");
+        let one = cfg(
+            "[sso-session only]\nsso_start_url = https://o.awsapps.com/start\nsso_region = eu-west-1\n",
+        );
         let s = resolve_session(&one, &SessionFlags::default(), &Env::default()).unwrap();
         assert_eq!(s.name, "only");
     }
@@ -370,8 +383,14 @@ mod tests {
 
     #[test]
     fn names_and_scopes() {
-        assert_eq!(session_name_from_url("https://d-1234567890.awsapps.com/start"), "d-1234567890");
-        assert_eq!(session_name_from_url("https://mycorp.awsapps.com/start#/"), "mycorp");
+        assert_eq!(
+            session_name_from_url("https://d-1234567890.awsapps.com/start"),
+            "d-1234567890"
+        );
+        assert_eq!(
+            session_name_from_url("https://mycorp.awsapps.com/start#/"),
+            "mycorp"
+        );
         assert_eq!(parse_scopes(" a, ,b "), vec!["a", "b"]);
     }
 }

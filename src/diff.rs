@@ -27,7 +27,11 @@ pub fn unified(old: &str, new: &str, name: &str) -> String {
     let ops = if mid_a.len() * mid_b.len() <= LCS_LIMIT {
         lcs_ops(mid_a, mid_b)
     } else {
-        mid_a.iter().map(|l| ('-', *l)).chain(mid_b.iter().map(|l| ('+', *l))).collect()
+        mid_a
+            .iter()
+            .map(|l| ('-', *l))
+            .chain(mid_b.iter().map(|l| ('+', *l)))
+            .collect()
     };
     let before = &a[prefix.saturating_sub(CONTEXT)..prefix];
     let after = &a[a.len() - suffix..(a.len() - suffix + CONTEXT.min(suffix))];
@@ -70,12 +74,12 @@ fn lcs_ops<'a>(a: &[&'a str], b: &[&'a str]) -> Vec<(char, &'a str)> {
             ops.push((' ', a[i]));
             i += 1;
             j += 1;
-        } else if j < m && (i == n || table[i * (m + 1) + j + 1] >= table[(i + 1) * (m + 1) + j]) {
-            ops.push(('+', b[j]));
-            j += 1;
-        } else {
+        } else if i < n && (j == m || table[(i + 1) * (m + 1) + j] >= table[i * (m + 1) + j + 1]) {
             ops.push(('-', a[i]));
             i += 1;
+        } else {
+            ops.push(('+', b[j]));
+            j += 1;
         }
     }
     ops

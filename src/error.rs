@@ -123,7 +123,13 @@ impl fmt::Display for Error {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed: {} (HTTP {})", self.op, self.kind(), self.status)?;
+        write!(
+            f,
+            "{} failed: {} (HTTP {})",
+            self.op,
+            self.kind(),
+            self.status
+        )?;
         if !self.message.is_empty() {
             write!(f, ": {}", self.message)?;
         }

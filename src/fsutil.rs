@@ -36,7 +36,9 @@ pub fn read_optional(path: &Path) -> Result<Option<String>> {
 
 /// The mode of an existing file, so a rewrite can keep it.
 pub fn existing_mode(path: &Path) -> Option<u32> {
-    fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o7777)
+    fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777)
 }
 
 /// Replaces `path` with `bytes` atomically: a temporary file in the same directory
@@ -50,9 +52,8 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     };
     create_private_dir(&dir)?;
     let tmp = temp_path(&dir, path);
-    let written = write_new(&tmp, bytes, mode).and_then(|()| {
-        fs::rename(&tmp, path).map_err(|e| Error::io("replace", path, e))
-    });
+    let written = write_new(&tmp, bytes, mode)
+        .and_then(|()| fs::rename(&tmp, path).map_err(|e| Error::io("replace", path, e)));
     if written.is_err() {
         let _ = fs::remove_file(&tmp);
     }

@@ -80,7 +80,10 @@ pub fn fetch(
 pub fn login_hint(e: Error, session: &Session) -> Error {
     match e {
         Error::Api(api) if api.code == "UnauthorizedException" => Error::LoginRequired {
-            reason: format!("the portal rejected the token of session '{}'", session.name),
+            reason: format!(
+                "the portal rejected the token of session '{}'",
+                session.name
+            ),
             command: format!("{} --force", session.login_command()),
         },
         other => other,
@@ -118,9 +121,20 @@ fn build_profiles(
         if !filters.keep_account(&acct.account_id, &acct.account_name) {
             continue;
         }
-        let regions = naming::regions_for(&acct.account_id, &acct.account_name, &rules, &args.regions, &fallback);
+        let regions = naming::regions_for(
+            &acct.account_id,
+            &acct.account_name,
+            &rules,
+            &args.regions,
+            &fallback,
+        );
         for role in ar.roles.iter().filter(|r| filters.keep_role(r)) {
-            entries.extend(Entry::for_regions(&acct.account_id, &acct.account_name, role, &regions));
+            entries.extend(Entry::for_regions(
+                &acct.account_id,
+                &acct.account_name,
+                role,
+                &regions,
+            ));
         }
     }
     let mut distinct = args.regions.clone();
@@ -221,7 +235,10 @@ pub fn render(session: &Session, style: Style, with_session: bool, profiles: &[P
         }
     };
     if with_session && style != Style::Legacy {
-        section(&format!("sso-session {}", session.name), &session_keys(session));
+        section(
+            &format!("sso-session {}", session.name),
+            &session_keys(session),
+        );
     }
     for p in profiles {
         section(&format!("profile {}", p.name), &p.keys);
@@ -262,7 +279,12 @@ fn markers(session: &Session) -> (String, String) {
     )
 }
 
-fn write_block(session: &Session, args: &GenerateArgs, mut t: Target, profiles: Vec<Profile>) -> Result<()> {
+fn write_block(
+    session: &Session,
+    args: &GenerateArgs,
+    mut t: Target,
+    profiles: Vec<Profile>,
+) -> Result<()> {
     let (begin, end) = markers(session);
     let edit_err = |e: crate::ini::EditError| Error::Config(format!("{}: {e}", t.path.display()));
     let block = t.doc.block_range(&begin, &end).map_err(edit_err)?;
@@ -273,7 +295,9 @@ fn write_block(session: &Session, args: &GenerateArgs, mut t: Target, profiles: 
     for s in t.doc.sections() {
         let is_outside = outside(s.span.start);
         match &s.kind {
-            SectionKind::SsoSession(name) if name == &session.name && is_outside && with_session => {
+            SectionKind::SsoSession(name)
+                if name == &session.name && is_outside && with_session =>
+            {
                 let same = s.own("sso_start_url") == Some(session.start_url.as_str())
                     && s.own("sso_region") == Some(session.region.as_str());
                 if !same {
@@ -291,8 +315,11 @@ fn write_block(session: &Session, args: &GenerateArgs, mut t: Target, profiles: 
                     if is_outside {
                         user_profiles.push(name.to_string());
                     } else {
-                        let keys: Vec<(String, String)> =
-                            s.entries.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
+                        let keys: Vec<(String, String)> = s
+                            .entries
+                            .iter()
+                            .map(|e| (e.key.clone(), e.value.clone()))
+                            .collect();
                         old_profiles.insert(name.to_string(), keys);
                     }
                 }
@@ -323,7 +350,11 @@ fn write_block(session: &Session, args: &GenerateArgs, mut t: Target, profiles: 
         return Ok(());
     }
     if text != t.original {
-        fsutil::atomic_write(&t.path, text.as_bytes(), t.mode.unwrap_or(fsutil::PRIVATE_FILE))?;
+        fsutil::atomic_write(
+            &t.path,
+            text.as_bytes(),
+            t.mode.unwrap_or(fsutil::PRIVATE_FILE),
+        )?;
     }
     eprintln!("sso-config: {}: {summary}", t.path.display());
     Ok(())
@@ -368,9 +399,12 @@ mod tests {
     fn renders_session_then_profiles() {
         let p = Profile {
             name: "prod.Admin".into(),
-            keys: vec![("sso_session".into(), "corp".into()), ("region".into(), "eu-west-1".into())],
+            keys: vec![
+                ("sso_session".into(), "corp".into()),
+                ("region".into(), "eu-west-1".into()),
+            ],
         };
-        let text = render(&session(), Style::Sso, true, &[p.clone()]);
+        let text = render(&session(), Style::Sso, true, std::slice::from_ref(&p));
         assert_eq!(
             text,
             "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n\n[profile prod.Admin]\nsso_session = corp\nregion = eu-west-1\n"
@@ -386,10 +420,22 @@ mod tests {
         old.insert("b".to_string(), vec![]);
         old.insert("gone".to_string(), vec![]);
         let new = vec![
-            Profile { name: "a".into(), keys: vec![("k".into(), "2".into())] },
-            Profile { name: "b".into(), keys: vec![] },
-            Profile { name: "c".into(), keys: vec![] },
+            Profile {
+                name: "a".into(),
+                keys: vec![("k".into(), "2".into())],
+            },
+            Profile {
+                name: "b".into(),
+                keys: vec![],
+            },
+            Profile {
+                name: "c".into(),
+                keys: vec![],
+            },
         ];
-        assert_eq!(summarize(&old, &new), "1 added, 1 removed, 1 changed, 1 unchanged");
+        assert_eq!(
+            summarize(&old, &new),
+            "1 added, 1 removed, 1 changed, 1 unchanged"
+        );
     }
 }

@@ -455,7 +455,10 @@ fn roots_with_bundle(path: &std::path::Path) -> std::result::Result<ureq::tls::R
         }
     }
     if certs.len() == builtin {
-        return Err(format!("CA bundle {} has no PEM certificate", path.display()));
+        return Err(format!(
+            "CA bundle {} has no PEM certificate",
+            path.display()
+        ));
     }
     Ok(RootCerts::new_with_certs(&certs))
 }
@@ -685,10 +688,16 @@ mod tests {
             "https://portal.sso.eu-west-1.amazonaws.com"
         );
         let org = url(Service::Organizations, "cn-north-1");
-        assert_eq!(org.base, "https://organizations.cn-northwest-1.amazonaws.com.cn");
+        assert_eq!(
+            org.base,
+            "https://organizations.cn-northwest-1.amazonaws.com.cn"
+        );
         assert_eq!(org.signing_region, "cn-northwest-1");
         let org = url(Service::Organizations, "us-gov-east-1");
-        assert_eq!(org.base, "https://organizations.us-gov-west-1.amazonaws.com");
+        assert_eq!(
+            org.base,
+            "https://organizations.us-gov-west-1.amazonaws.com"
+        );
         assert_eq!(
             url(Service::SsoAdmin, "eusc-de-east-1").base,
             "https://sso.eusc-de-east-1.amazonaws.eu"
@@ -716,7 +725,13 @@ mod tests {
         let o = endpoint(Service::Organizations, "eu-west-1", &e, None).unwrap();
         assert_eq!(o.base, "https://all.example.com");
         assert_eq!(o.signing_region, "us-east-1");
-        let cfg = endpoint(Service::Sts, "eu-west-1", &Env::default(), Some("https://c.example")).unwrap();
+        let cfg = endpoint(
+            Service::Sts,
+            "eu-west-1",
+            &Env::default(),
+            Some("https://c.example"),
+        )
+        .unwrap();
         assert_eq!(cfg.base, "https://c.example");
         let ignored = env(&[
             ("AWS_ENDPOINT_URL", "https://all.example.com"),
@@ -728,10 +743,21 @@ mod tests {
 
     #[test]
     fn plain_http_only_on_loopback() {
-        for ok in ["http://localhost:1", "http://127.0.0.2", "http://[::1]:8080", "https://x.y"] {
+        for ok in [
+            "http://localhost:1",
+            "http://127.0.0.2",
+            "http://[::1]:8080",
+            "https://x.y",
+        ] {
             assert!(validate_override(ok).is_ok(), "{ok}");
         }
-        for bad in ["http://10.0.0.1", "http://example.com", "ftp://x", "nonsense", "http://"] {
+        for bad in [
+            "http://10.0.0.1",
+            "http://example.com",
+            "ftp://x",
+            "nonsense",
+            "http://",
+        ] {
             assert!(validate_override(bad).is_err(), "{bad}");
         }
     }
@@ -765,7 +791,10 @@ mod tests {
             None,
             b"<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>bad</Message></Error><RequestId>r1</RequestId></ErrorResponse>",
         );
-        assert_eq!((e.code.as_str(), e.message.as_str()), ("InvalidClientTokenId", "bad"));
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("InvalidClientTokenId", "bad")
+        );
         assert_eq!(e.request_id.as_deref(), Some("r1"));
     }
 
@@ -781,13 +810,29 @@ mod tests {
                 request_id: None,
             }))
         };
-        assert_eq!(retry_base(&api(429, "TooManyRequestsException", None)), Some(Duration::from_secs(1)));
-        assert_eq!(retry_base(&api(400, "ThrottlingException", None)), Some(Duration::from_secs(1)));
-        assert_eq!(retry_base(&api(503, "503", None)), Some(Duration::from_millis(50)));
-        assert_eq!(retry_base(&api(401, "UnauthorizedException", None)), None);
-        assert_eq!(retry_base(&api(400, "InvalidGrantException", Some("invalid_grant"))), None);
         assert_eq!(
-            retry_base(&api(400, "AuthorizationPendingException", Some("authorization_pending"))),
+            retry_base(&api(429, "TooManyRequestsException", None)),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            retry_base(&api(400, "ThrottlingException", None)),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            retry_base(&api(503, "503", None)),
+            Some(Duration::from_millis(50))
+        );
+        assert_eq!(retry_base(&api(401, "UnauthorizedException", None)), None);
+        assert_eq!(
+            retry_base(&api(400, "InvalidGrantException", Some("invalid_grant"))),
+            None
+        );
+        assert_eq!(
+            retry_base(&api(
+                400,
+                "AuthorizationPendingException",
+                Some("authorization_pending")
+            )),
             None
         );
     }
@@ -805,9 +850,15 @@ mod tests {
     fn debug_log_redacts_secrets() {
         let body = br#"{"clientId":"c","clientSecret":"S3CRET","nested":{"accessToken":"T0KEN"}}"#;
         let logged = redact_body(body);
-        assert!(!logged.contains("S3CRET") && !logged.contains("T0KEN"), "{logged}");
+        assert!(
+            !logged.contains("S3CRET") && !logged.contains("T0KEN"),
+            "{logged}"
+        );
         assert!(logged.contains("\"clientId\":\"c\""));
         let url = redact_url("https://x/federation?Action=getSigninToken&Session=%7Bsecret%7D");
-        assert_eq!(url, "https://x/federation?Action=getSigninToken&Session=(redacted)");
+        assert_eq!(
+            url,
+            "https://x/federation?Action=getSigninToken&Session=(redacted)"
+        );
     }
 }

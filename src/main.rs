@@ -6,6 +6,10 @@ sso-config: AWS IAM Identity Center from the terminal.
 line on stderr with the contract's exit code.
 */
 
+// Some protocol pieces (SigV4 services, credentials-file edits, role-credential
+// times) are built ahead of the commands that use them.
+#![allow(dead_code)]
+
 mod auth;
 mod cache;
 mod cli;
@@ -57,7 +61,7 @@ fn run(cli: Cli) -> Result<()> {
     let ctx = Ctx::new(env::Env::from_process(), global.debug, global.no_browser);
     let cfg = Config::load(&ctx.paths.config)?;
     let session = || config::resolve_session(&cfg, &global.session, &ctx.env);
-    match command {
+    match *command {
         Command::Generate(args) => generate::run(&ctx, &cfg, &session()?, &args),
         Command::Login { login, force } => commands::login(&ctx, &cfg, &session()?, &login, force),
         Command::Logout { all } => {

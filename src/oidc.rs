@@ -350,7 +350,9 @@ impl Callback {
     /// Binds 127.0.0.1 on `port` (0 = a random free port).
     pub fn bind(port: u16) -> Result<Callback> {
         let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
-            Error::Failed(format!("cannot listen on 127.0.0.1:{port} for the login redirect: {e}"))
+            Error::Failed(format!(
+                "cannot listen on 127.0.0.1:{port} for the login redirect: {e}"
+            ))
         })?;
         let port = listener
             .local_addr()
@@ -378,13 +380,19 @@ impl Callback {
             }
         });
         let (query, mut stream) = rx.recv_timeout(limit).map_err(|_| {
-            Error::Failed("no answer from the browser within 10 minutes; run the login again".into())
+            Error::Failed(
+                "no answer from the browser within 10 minutes; run the login again".into(),
+            )
         })?;
         let params = parse_query(&query);
         let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         let outcome = if let Some(err) = get("error") {
             let desc = get("error_description").unwrap_or("");
-            Err(Error::Failed(format!("the login was refused: {err} {desc}").trim_end().to_string()))
+            Err(Error::Failed(
+                format!("the login was refused: {err} {desc}")
+                    .trim_end()
+                    .to_string(),
+            ))
         } else if get("state") != Some(state) {
             Err(Error::Failed(
                 "the login redirect carried a wrong state; it was not started by this login, so it was rejected".into(),
@@ -395,10 +403,20 @@ impl Callback {
                 .ok_or_else(|| Error::Failed("the login redirect carried no code".into()))
         };
         let page = match &outcome {
-            Ok(_) => page("Login complete", "sso-config is logged in. You can close this tab."),
-            Err(_) => page("Login failed", "sso-config did not complete the login. See the terminal."),
+            Ok(_) => page(
+                "Login complete",
+                "sso-config is logged in. You can close this tab.",
+            ),
+            Err(_) => page(
+                "Login failed",
+                "sso-config did not complete the login. See the terminal.",
+            ),
         };
-        let status = if outcome.is_ok() { "200 OK" } else { "400 Bad Request" };
+        let status = if outcome.is_ok() {
+            "200 OK"
+        } else {
+            "400 Bad Request"
+        };
         let _ = write!(
             stream,
             "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
@@ -426,7 +444,8 @@ fn read_callback(reader: Option<TcpStream>, stream: &TcpStream) -> Option<String
         return Some(query.to_string());
     }
     let mut s = stream;
-    let _ = s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let _ =
+        s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     None
 }
 
@@ -444,14 +463,18 @@ mod tests {
     #[test]
     fn pkce_matches_rfc7636_appendix_b() {
         let p = Pkce::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
-        assert_eq!(p.challenge, "E9Melhoa2OwvFr-MgNXNUBYLuyH4bDz1dydlJ9L5k6c");
+        assert_eq!(p.challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     }
 
     #[test]
     fn generated_pkce_is_well_formed() {
         let p = Pkce::generate().unwrap();
         assert_eq!(p.verifier.len(), 64);
-        assert!(p.verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)));
+        assert!(
+            p.verifier
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        );
         assert_eq!(p.challenge.len(), 43);
     }
 

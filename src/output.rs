@@ -18,7 +18,12 @@ pub fn write_stdout(bytes: &[u8]) -> Result<()> {
 
 /// Rows under named columns, rendered in the chosen format. JSON is an array of
 /// objects keyed by the `json_keys` (the column names when `None`).
-pub fn render(format: Format, columns: &[&str], json_keys: &[&str], rows: &[Vec<String>]) -> String {
+pub fn render(
+    format: Format,
+    columns: &[&str],
+    json_keys: &[&str],
+    rows: &[Vec<String>],
+) -> String {
     match format {
         Format::Table => table(columns, rows),
         Format::Csv => csv(columns, rows),
@@ -93,8 +98,14 @@ mod tests {
     #[test]
     fn formats() {
         let rows = vec![vec!["1".to_string(), "a, \"b\"".to_string()]];
-        assert_eq!(render(Format::Csv, &["id", "name"], &["id", "name"], &rows), "id,name\n1,\"a, \"\"b\"\"\"\n");
-        assert_eq!(render(Format::Table, &["id", "name"], &[], &rows), "id  name\n1   a, \"b\"\n");
+        assert_eq!(
+            render(Format::Csv, &["id", "name"], &["id", "name"], &rows),
+            "id,name\n1,\"a, \"\"b\"\"\"\n"
+        );
+        assert_eq!(
+            render(Format::Table, &["id", "name"], &[], &rows),
+            "id  name\n1   a, \"b\"\n"
+        );
         let j: serde_json::Value =
             serde_json::from_str(&render(Format::Json, &[], &["accountId", "n"], &rows)).unwrap();
         assert_eq!(j[0]["accountId"], "1");

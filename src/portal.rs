@@ -167,7 +167,11 @@ impl<'a> Portal<'a> {
     }
 
     /// GetRoleCredentials.
-    pub fn get_role_credentials(&self, account_id: &str, role_name: &str) -> Result<RoleCredentials> {
+    pub fn get_role_credentials(
+        &self,
+        account_id: &str,
+        role_name: &str,
+    ) -> Result<RoleCredentials> {
         let q = [("account_id", account_id), ("role_name", role_name)];
         let answer: CredentialsAnswer =
             self.get("GetRoleCredentials", "/federation/credentials", &q)?;
@@ -237,5 +241,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 fn into_inner<T>(m: Mutex<T>) -> T {
-    m.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
+    m.into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
