@@ -237,12 +237,9 @@ impl Document {
     /// All `(key, value)` pairs of `section` as configparser's `items` gives them: own keys
     /// (lower-case) in file order, then inherited `[DEFAULT]` keys the section lacks.
     pub fn keys<'a>(&'a self, section: &'a Section) -> Vec<(&'a str, &'a str)> {
+        let inherited = self.defaults().flat_map(|d| &d.entries);
         let mut pairs: Vec<(&str, &str)> = Vec::new();
-        for e in section
-            .entries
-            .iter()
-            .chain(self.defaults().flat_map(|d| &d.entries))
-        {
+        for e in section.entries.iter().chain(inherited) {
             if !pairs.iter().any(|(k, _)| *k == e.key) {
                 pairs.push((&e.key, &e.value));
             }
@@ -361,9 +358,9 @@ impl Document {
     }
 
     /// Sets credentials-file section `[header]` to exactly `entries`, written `key = value`.
-    /// An existing section keeps its header line; the lines from its first through its last
-    /// key are replaced, so comments between keys go, while comments and blank lines after the
-    /// last key stay. A missing section is appended. Keys and values must read back as
+    /// An existing section keeps its header line; the lines after it through its last key are
+    /// replaced, so comments among the keys go, while comments and blank lines after the last
+    /// key (usually about the next section) stay. A missing section is appended. Keys and values must read back as
     /// written: no line breaks, no surrounding spaces, no `=`/`:` in keys.
     pub fn set_section(&mut self, header: &str, entries: &[(&str, &str)]) -> Result<(), EditError> {
         check_header(header)?;
