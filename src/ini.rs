@@ -237,12 +237,9 @@ impl Document {
     /// All `(key, value)` pairs of `section` as configparser's `items` gives them: own keys
     /// (lower-case) in file order, then inherited `[DEFAULT]` keys the section lacks.
     pub fn keys<'a>(&'a self, section: &'a Section) -> Vec<(&'a str, &'a str)> {
+        let inherited = self.defaults().flat_map(|d| &d.entries);
         let mut pairs: Vec<(&str, &str)> = Vec::new();
-        for e in section
-            .entries
-            .iter()
-            .chain(self.defaults().flat_map(|d| &d.entries))
-        {
+        for e in section.entries.iter().chain(inherited) {
             if !pairs.iter().any(|(k, _)| *k == e.key) {
                 pairs.push((&e.key, &e.value));
             }
@@ -361,9 +358,9 @@ impl Document {
     }
 
     /// Sets credentials-file section `[header]` to exactly `entries`, written `key = value`.
-    /// An existing section keeps its header line; the lines from its first through its last
-    /// key are replaced, so comments between keys go, while comments and blank lines after the
-    /// last key stay. A missing section is appended. Keys and values must read back as
+    /// An existing section keeps its header line; the lines after it through its last key are
+    /// replaced, so comments among the keys go, while comments and blank lines after the last
+    /// key (usually about the next section) stay. A missing section is appended. Keys and values must read back as
     /// written: no line breaks, no surrounding spaces, no `=`/`:` in keys.
     pub fn set_section(&mut self, header: &str, entries: &[(&str, &str)]) -> Result<(), EditError> {
         check_header(header)?;
@@ -404,10 +401,11 @@ impl Document {
         Ok(true)
     }
 
-    /// The line ending for new lines: the file's first one, else `\n`.
+    /// The line ending for new lines: the file's first one, else `\n`. A last line ending in
+    /// a lone `\r` counts as CRLF cut short, so that a second edit writes the same bytes.
     fn eol(&self) -> &'static str {
-        match self.lines.iter().find(|l| l.ends_with('\n')) {
-            Some(line) if line.ends_with("\r\n") => "\r\n",
+        match self.lines.iter().find(|l| l.ends_with(['\n', '\r'])) {
+            Some(line) if line.trim_end_matches('\n').ends_with('\r') => "\r\n",
             _ => "\n",
         }
     }
@@ -431,7 +429,12 @@ impl Document {
             && let Some(line) = self.lines.get(prev).filter(|l| !l.ends_with('\n'))
         {
             // The file has no final newline; new lines must not be glued onto the last one.
-            edit.new.insert(0, format!("{line}{}", self.eol()));
+            let eol = if line.ends_with('\r') {
+                "\n"
+            } else {
+                self.eol()
+            };
+            edit.new.insert(0, format!("{line}{eol}"));
             edit.at.start = prev;
         }
         let new_range = edit.at.start..edit.at.start + edit.new.len();
@@ -617,7 +620,9 @@ impl Indexer {
             return Ok(());
         };
         // botocore parses a value that starts on the next line as `k = v` lines and rejects
-        // the whole file if one lacks `=` (`configloader._parse_nested`).
+        // the whole file if one lacks `=` (`configloader._parse_nested`). botocore only looks
+        // at `[DEFAULT]` values through other sections; we also reject a file that has nothing
+        // but a `[DEFAULT]` with such a value.
         let nested = entry.value.is_empty() || entry.value.starts_with('\n');
         if nested && !text.contains('=') {
             return Err(error(i, "nested value line has no '='".to_string()));
@@ -707,4 +712,622 @@ impl Indexer {
 
 fn error(i: usize, msg: String) -> ParseError {
     ParseError { line: i + 1, msg }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> Document {
+        Document::parse(text).unwrap()
+    }
+
+    fn parse_err(text: &str) -> ParseError {
+        Document::parse(text).unwrap_err()
+    }
+
+    /// The value of `key` in config-file profile `name`.
+    fn value<'a>(d: &'a Document, name: &str, key: &str) -> Option<&'a str> {
+        d.get(d.profile(name)?, key)
+    }
+
+    const BEGIN: &str = "# BEGIN sso-config";
+    const END: &str = "# END sso-config";
+
+    // ---- round trip ----
+
+    const RICH: &str = "\u{feff}# top comment\r\n\
+        ; another comment\r\n\
+        \r\n\
+        [default]   \r\n\
+        region = us-east-1 # not a comment\t\r\n\
+        Output:json;y\r\n\
+        \r\n\
+        [profile  dev]\r\n\
+        \x20\x20sso_session = corp\r\n\
+        credential_process = tool\r\n\
+        \x20\x20\x20\x20--flag\r\n\
+        \r\n\
+        \x20\x20\x20\x20# skipped\r\n\
+        \x20\x20\x20\x20more\r\n\
+        [sso-session corp]\r\n\
+        sso_start_url=https://d-1.awsapps.com/start?a=b\r\n\
+        [services local]\r\n\
+        sso_oidc =\r\n\
+        \x20\x20endpoint_url = http://localhost:4566\r\n\
+        \r\n\
+        [profile \"my name\"]\n\
+        services = local   ";
+
+    #[test]
+    fn round_trip_is_byte_identical() {
+        for text in [
+            "",
+            "\n",
+            "\r\n\r\n",
+            "[a]",
+            "[a]\nk=v",
+            "\u{feff}",
+            "\u{feff}[a]\r\nk = v\r\n",
+            "# only a comment",
+            "[a]  \n  \n\t\n",
+            RICH,
+        ] {
+            assert_eq!(doc(text).to_text(), text, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn rich_sample_reads_like_configparser() {
+        let d = doc(RICH);
+        assert_eq!(d.profile_names(), ["default", "dev", "my name"]);
+        assert_eq!(
+            value(&d, "default", "region"),
+            Some("us-east-1 # not a comment")
+        );
+        assert_eq!(value(&d, "default", "output"), Some("json;y"));
+        assert_eq!(value(&d, "dev", "sso_session"), Some("corp"));
+        assert_eq!(
+            value(&d, "dev", "credential_process"),
+            Some("tool\n--flag\n\nmore")
+        );
+        assert_eq!(value(&d, "my name", "services"), Some("local"));
+        let corp = d.sso_session("corp").unwrap();
+        assert_eq!(
+            d.get(corp, "SSO_START_URL"),
+            Some("https://d-1.awsapps.com/start?a=b")
+        );
+        let local = d.services("local").unwrap();
+        assert_eq!(
+            d.get_sub(local, "sso_oidc", "endpoint_url"),
+            Some("http://localhost:4566")
+        );
+        assert_eq!(d.sso_sessions(), ["corp"]);
+    }
+
+    #[test]
+    fn spans_and_lines() {
+        let d = doc("# c\n[a]\nk = v\n  w\n\n[b]\n");
+        let [a, b] = d.sections() else {
+            panic!("two sections")
+        };
+        assert_eq!((a.line, a.span.clone(), b.span.clone()), (2, 1..5, 5..6));
+        assert_eq!((a.entries[0].line, a.entries[0].span.clone()), (3, 2..4));
+    }
+
+    // ---- parse rules ----
+
+    #[test]
+    fn comments_are_whole_lines_only() {
+        let d = doc("[default]\n# k = 1\n  ; j = 2\na = 1 # x\nb=2;y\n");
+        assert_eq!(
+            d.keys(d.profile("default").unwrap()),
+            [("a", "1 # x"), ("b", "2;y")]
+        );
+    }
+
+    #[test]
+    fn first_equals_or_colon_delimits() {
+        let d = doc("[default]\nurl: https://x?a=b\nK=v:w\nspaced   =   x y  \n");
+        let s = d.profile("default").unwrap();
+        assert_eq!(
+            d.keys(s),
+            [("url", "https://x?a=b"), ("k", "v:w"), ("spaced", "x y")]
+        );
+        assert_eq!(d.get(s, "Url"), Some("https://x?a=b"));
+    }
+
+    #[test]
+    fn section_kinds() {
+        let cases = [
+            ("[default]", SectionKind::Default),
+            ("[DEFAULT]", SectionKind::ParserDefaults),
+            ("[Default]", SectionKind::Other),
+            ("[profile  x]", SectionKind::Profile("x".into())),
+            ("[profile x ]", SectionKind::Profile("x".into())),
+            (
+                "[profile \"my name\"]",
+                SectionKind::Profile("my name".into()),
+            ),
+            ("[profile 'a b']", SectionKind::Profile("a b".into())),
+            ("[profile a\\ b]", SectionKind::Profile("a b".into())),
+            ("[profile a b]", SectionKind::Other),
+            ("[profile]", SectionKind::Other),
+            ("[profile \"open]", SectionKind::Other),
+            ("[Profile x]", SectionKind::Other),
+            ("[ profile x]", SectionKind::Other),
+            ("[dev]", SectionKind::Other),
+            (
+                "[sso-session  corp]",
+                SectionKind::SsoSession("corp".into()),
+            ),
+            ("[services local]", SectionKind::Services("local".into())),
+            ("[profile x] trailing", SectionKind::Profile("x".into())),
+        ];
+        for (text, kind) in cases {
+            assert_eq!(doc(text).sections()[0].kind, kind, "{text}");
+        }
+    }
+
+    #[test]
+    fn shell_words_follow_shlex() {
+        assert_eq!(
+            shell_words("a  \"b \\\" \\x\" c'd e'"),
+            Some(vec!["a".into(), "b \" \\x".into(), "cd e".into()])
+        );
+        assert_eq!(shell_words("a \"\""), Some(vec!["a".into(), String::new()]));
+        assert_eq!(shell_words("a 'b"), None);
+        assert_eq!(shell_words("a b\\"), None);
+    }
+
+    #[test]
+    fn header_name_is_untrimmed_text_up_to_last_bracket() {
+        let d = doc("[ a ]\n[b]]\n  [c]\n");
+        let headers: Vec<&str> = d.sections().iter().map(|s| s.header.as_str()).collect();
+        assert_eq!(headers, [" a ", "b]", "c"]);
+    }
+
+    #[test]
+    fn indented_lines_continue_the_value() {
+        let d = doc("[default]\na = x\n  y\n\n# c\n\t z\n\nb = 2\n  \n");
+        assert_eq!(value(&d, "default", "a"), Some("x\ny\n\nz"));
+        assert_eq!(value(&d, "default", "b"), Some("2"));
+    }
+
+    #[test]
+    fn continuation_is_relative_to_the_key_indent() {
+        let d = doc("[default]\n  a = 1\n  b = 2\n    c\n");
+        assert_eq!(
+            d.keys(d.profile("default").unwrap()),
+            [("a", "1"), ("b", "2\nc")]
+        );
+    }
+
+    #[test]
+    fn nested_values() {
+        let d = doc(
+            "[profile p]\ns3 =\n  addressing_style = path\n  Max = 1\n  max = 2\nx = a\n  k = v\n",
+        );
+        let p = d.profile("p").unwrap();
+        assert_eq!(
+            d.get(p, "s3"),
+            Some("\naddressing_style = path\nMax = 1\nmax = 2")
+        );
+        assert_eq!(d.get_sub(p, "s3", "addressing_style"), Some("path"));
+        assert_eq!(d.get_sub(p, "s3", "Max"), Some("1"));
+        assert_eq!(d.get_sub(p, "s3", "nope"), None);
+        assert_eq!(
+            d.get_sub(p, "x", "k"),
+            None,
+            "not nested: value starts on the key line"
+        );
+        assert_eq!(d.get_sub(p, "missing", "k"), None);
+    }
+
+    #[test]
+    fn indented_header_after_a_key_is_swallowed() {
+        let d = doc("[profile a]\nk = v\n  [profile b]\n  x = 1\n");
+        assert!(d.profile("b").is_none());
+        assert_eq!(value(&d, "a", "k"), Some("v\n[profile b]\nx = 1"));
+    }
+
+    #[test]
+    fn indented_keys_after_a_header_are_keys() {
+        let d = doc("  [profile a]\n    k = v\n    j = w\n");
+        assert_eq!(d.keys(d.profile("a").unwrap()), [("k", "v"), ("j", "w")]);
+    }
+
+    #[test]
+    fn parser_defaults_are_inherited() {
+        let d = doc(
+            "[DEFAULT]\nregion = x\n[profile a]\nk = 1\n[profile b]\nregion = y\n[DEFAULT]\noutput = json\n",
+        );
+        assert_eq!(value(&d, "a", "region"), Some("x"));
+        assert_eq!(value(&d, "b", "region"), Some("y"));
+        assert_eq!(value(&d, "b", "output"), Some("json"));
+        assert_eq!(d.profile("b").unwrap().own("output"), None);
+        let a = d.profile("a").unwrap();
+        assert_eq!(d.keys(a), [("k", "1"), ("region", "x"), ("output", "json")]);
+        assert_eq!(d.profile_names(), ["a", "b"]);
+    }
+
+    #[test]
+    fn later_of_default_and_profile_default_wins() {
+        let d = doc("[default]\nregion = a\n[profile default]\noutput = json\n");
+        assert_eq!(value(&d, "default", "output"), Some("json"));
+        assert_eq!(value(&d, "default", "region"), None, "no merge");
+        let d = doc("[profile default]\nregion = b\n[default]\nregion = a\n");
+        assert_eq!(value(&d, "default", "region"), Some("a"));
+        assert_eq!(d.profile_names(), ["default"]);
+    }
+
+    #[test]
+    fn later_sso_session_with_same_name_wins() {
+        let d = doc("[sso-session x]\nk = 1\n[sso-session  x]\nk = 2\n");
+        assert_eq!(d.get(d.sso_session("x").unwrap(), "k"), Some("2"));
+        assert_eq!(d.sso_sessions(), ["x"]);
+    }
+
+    #[test]
+    fn credentials_file_sections_are_bare_names() {
+        let d = doc("[dev]\naws_access_key_id = A\n[profile prod]\nk = v\n[DEFAULT]\nk = d\n");
+        let dev = d.credentials_section("dev").unwrap();
+        assert_eq!(d.get(dev, "aws_access_key_id"), Some("A"));
+        assert!(d.profile("dev").is_none());
+        assert!(d.credentials_section("prod").is_none());
+        assert!(d.credentials_section("profile prod").is_some());
+        assert!(d.credentials_section("DEFAULT").is_none());
+    }
+
+    #[test]
+    fn bom_is_not_parsed() {
+        let d = doc("\u{feff}[default]\nk = v\n");
+        assert_eq!(value(&d, "default", "k"), Some("v"));
+        assert_eq!(d.sections()[0].line, 1);
+    }
+
+    #[test]
+    fn empty_and_comment_only_files_are_valid() {
+        assert!(doc("").sections().is_empty());
+        assert!(doc("# c\n\n; d\n").sections().is_empty());
+        assert_eq!(doc("").profile_names(), Vec::<&str>::new());
+    }
+
+    // ---- parse errors ----
+
+    #[test]
+    fn errors_name_the_line() {
+        let cases = [
+            ("[a]\n[b]\n[a]\n", 3, "duplicate section [a]"),
+            (
+                "[a]\nk = 1\n\nK: 2\n",
+                4,
+                "duplicate key 'k' in section [a]",
+            ),
+            (
+                "[DEFAULT]\nk = 1\n[DEFAULT]\nk = 2\n",
+                4,
+                "duplicate key 'k' in section [DEFAULT]",
+            ),
+            (
+                "[a]\nk = 1\njunk\n",
+                3,
+                "expected 'key = value', a [section] header or a comment",
+            ),
+            ("# c\n\nk = v\n[a]\n", 3, "key before any [section] header"),
+            ("junk\n", 1, "key before any [section] header"),
+            ("[a]\n[b\n", 2, "unterminated section header: no ']'"),
+            ("[a]\n[]\n", 2, "empty section name"),
+            ("[a]\n = v\n", 2, "missing key before the '=' or ':'"),
+            (
+                "[s]\nx =\n\n  a = 1\n  bad\n",
+                5,
+                "nested value line has no '='",
+            ),
+            ("\u{feff}[a]\r\n[a]\r\n", 2, "duplicate section [a]"),
+        ];
+        for (text, line, msg) in cases {
+            assert_eq!(
+                parse_err(text),
+                ParseError {
+                    line,
+                    msg: msg.into()
+                },
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn repeated_parser_defaults_sections_are_fine() {
+        assert_eq!(
+            doc("[DEFAULT]\na = 1\n[DEFAULT]\nb = 2\n").sections().len(),
+            2
+        );
+    }
+
+    #[test]
+    fn error_display() {
+        assert_eq!(
+            parse_err("[a]\n[a]").to_string(),
+            "line 2: duplicate section [a]"
+        );
+    }
+
+    // ---- managed block ----
+
+    const BODY: &str = "[profile gen]\nregion = r\n";
+
+    #[test]
+    fn block_is_appended_after_existing_bytes() {
+        let cases = [
+            (
+                "",
+                "# BEGIN sso-config\n[profile gen]\nregion = r\n# END sso-config\n",
+            ),
+            (
+                "[a]\nk = v",
+                "[a]\nk = v\n\n# BEGIN sso-config\n[profile gen]\nregion = r\n# END sso-config\n",
+            ),
+            (
+                "[a]\nk = v\n",
+                "[a]\nk = v\n\n# BEGIN sso-config\n[profile gen]\nregion = r\n# END sso-config\n",
+            ),
+            (
+                "[a]\n\n",
+                "[a]\n\n# BEGIN sso-config\n[profile gen]\nregion = r\n# END sso-config\n",
+            ),
+            (
+                "[a]\r\nk = v",
+                "[a]\r\nk = v\r\n\r\n# BEGIN sso-config\r\n[profile gen]\r\nregion = r\r\n# END sso-config\r\n",
+            ),
+            (
+                "\u{feff}[a]",
+                "\u{feff}[a]\n\n# BEGIN sso-config\n[profile gen]\nregion = r\n# END sso-config\n",
+            ),
+        ];
+        for (before, after) in cases {
+            let mut d = doc(before);
+            assert_eq!(
+                d.replace_block(BEGIN, END, BODY),
+                Ok(BlockChange::Appended),
+                "{before:?}"
+            );
+            assert_eq!(d.to_text(), after);
+            assert_eq!(
+                d.profile("gen").map(|s| s.line),
+                Some(after.lines().position(|l| l == "[profile gen]").unwrap() + 1)
+            );
+        }
+    }
+
+    #[test]
+    fn crlf_file_cut_short_stays_crlf() {
+        let mut d = doc("[a]\r");
+        d.replace_block(BEGIN, END, "").unwrap();
+        assert_eq!(
+            d.to_text(),
+            "[a]\r\n\r\n# BEGIN sso-config\r\n# END sso-config\r\n"
+        );
+    }
+
+    #[test]
+    fn block_is_replaced_in_place() {
+        let block = "# BEGIN sso-config  \n[profile old]\nregion = o\n\n# END sso-config\n";
+        let cases = [
+            ("", "\n[u]\na = 1"),
+            ("[u]\r\na = 1\r\n\r\n", "\r\n[v]\r\nb = 2\r\n"),
+            ("[u]\na = 1\n", ""),
+        ];
+        for (head, tail) in cases {
+            let mut d = doc(&format!("{head}{block}{tail}"));
+            assert_eq!(d.replace_block(BEGIN, END, BODY), Ok(BlockChange::Replaced));
+            let eol = if head.contains('\r') { "\r\n" } else { "\n" };
+            let new_block = format!(
+                "# BEGIN sso-config  \n[profile gen]{eol}region = r{eol}# END sso-config\n"
+            );
+            assert_eq!(d.to_text(), format!("{head}{new_block}{tail}"));
+            let once = d.to_text();
+            assert_eq!(d.replace_block(BEGIN, END, BODY), Ok(BlockChange::Replaced));
+            assert_eq!(d.to_text(), once, "second run changes nothing");
+            assert!(d.profile("old").is_none());
+        }
+    }
+
+    #[test]
+    fn block_at_end_without_final_newline_keeps_its_end_line() {
+        let mut d = doc("[u]\n# BEGIN sso-config\n# END sso-config");
+        d.replace_block(BEGIN, END, "[profile g]\n").unwrap();
+        assert_eq!(
+            d.to_text(),
+            "[u]\n# BEGIN sso-config\n[profile g]\n# END sso-config"
+        );
+        d.replace_block(BEGIN, END, "").unwrap();
+        assert_eq!(d.to_text(), "[u]\n# BEGIN sso-config\n# END sso-config");
+    }
+
+    #[test]
+    fn block_range_tells_which_sections_are_managed() {
+        let d = doc(
+            "[profile mine]\n\n# BEGIN sso-config\n[profile gen]\n# END sso-config\n[profile after]\n",
+        );
+        let range = d.block_range(BEGIN, END).unwrap().unwrap();
+        assert_eq!(range, 2..5);
+        let outside: Vec<&str> = d
+            .sections()
+            .iter()
+            .filter(|s| !range.contains(&s.span.start))
+            .map(|s| s.header.as_str())
+            .collect();
+        assert_eq!(outside, ["profile mine", "profile after"]);
+        assert_eq!(doc("[a]\n").block_range(BEGIN, END), Ok(None));
+    }
+
+    #[test]
+    fn bad_markers_in_the_file_are_reported() {
+        let cases = [
+            (
+                "# BEGIN sso-config\n[a]\n",
+                1,
+                "managed-block start has no end line \"# END sso-config\"",
+            ),
+            (
+                "[a]\n# END sso-config\n",
+                2,
+                "managed-block end has no start line \"# BEGIN sso-config\"",
+            ),
+            (
+                "# END sso-config\n# BEGIN sso-config\n",
+                1,
+                "managed-block end comes before \"# BEGIN sso-config\"",
+            ),
+            (
+                "# BEGIN sso-config\n# END sso-config\n# BEGIN sso-config\n# END sso-config\n",
+                3,
+                "second managed-block start \"# BEGIN sso-config\"",
+            ),
+        ];
+        for (text, line, msg) in cases {
+            let mut d = doc(text);
+            let want = EditError::Markers(ParseError {
+                line,
+                msg: msg.into(),
+            });
+            assert_eq!(d.replace_block(BEGIN, END, BODY), Err(want), "{text:?}");
+            assert_eq!(d.to_text(), text);
+        }
+    }
+
+    #[test]
+    fn invalid_block_arguments_are_refused() {
+        let mut d = doc("[a]\n");
+        for (begin, end, body) in [
+            ("BEGIN", END, BODY),
+            (BEGIN, BEGIN, BODY),
+            (BEGIN, "# END\n", BODY),
+            (BEGIN, END, "region = r\n"),
+            (BEGIN, END, "[p]\n# END sso-config\n"),
+        ] {
+            assert!(
+                matches!(
+                    d.replace_block(begin, end, body),
+                    Err(EditError::Invalid(_))
+                ),
+                "{body:?}"
+            );
+        }
+        assert_eq!(d.to_text(), "[a]\n");
+    }
+
+    #[test]
+    fn block_repeating_an_outside_section_is_refused() {
+        let text = "[profile gen]\nregion = mine\n";
+        let mut d = doc(text);
+        let err = d.replace_block(BEGIN, END, BODY).unwrap_err();
+        assert_eq!(
+            err,
+            EditError::WouldBreak(ParseError {
+                line: 5,
+                msg: "duplicate section [profile gen]".into()
+            })
+        );
+        assert_eq!(d.to_text(), text);
+    }
+
+    #[test]
+    fn block_swallowing_a_later_header_is_refused() {
+        let text = "# BEGIN sso-config\n# END sso-config\n  [profile later]\n";
+        let mut d = doc(text);
+        let err = d.replace_block(BEGIN, END, BODY).unwrap_err();
+        assert!(matches!(err, EditError::WouldBreak(_)), "{err}");
+        assert_eq!(d.to_text(), text);
+    }
+
+    // ---- credentials sections ----
+
+    const CREDS: &str = "# keys\n[dev]\naws_access_key_id = OLD\n# note\nregion = x\n  more\n\n# prod keys\n[prod]\naws_access_key_id = P\n";
+
+    #[test]
+    fn set_section_replaces_only_the_keys() {
+        let mut d = doc(CREDS);
+        d.set_section(
+            "dev",
+            &[("aws_access_key_id", "NEW"), ("aws_session_token", "")],
+        )
+        .unwrap();
+        let want = "# keys\n[dev]\naws_access_key_id = NEW\naws_session_token =\n\n# prod keys\n[prod]\naws_access_key_id = P\n";
+        assert_eq!(d.to_text(), want);
+        let dev = d.credentials_section("dev").unwrap();
+        assert_eq!(d.get(dev, "aws_access_key_id"), Some("NEW"));
+    }
+
+    #[test]
+    fn set_section_fills_an_empty_or_unterminated_section() {
+        let mut d = doc("[dev]");
+        d.set_section("dev", &[("k", "v")]).unwrap();
+        assert_eq!(d.to_text(), "[dev]\nk = v\n");
+        let mut d = doc("[dev]\r\n\r\n[b]\r\n");
+        d.set_section("dev", &[("k", "v")]).unwrap();
+        assert_eq!(d.to_text(), "[dev]\r\nk = v\r\n\r\n[b]\r\n");
+    }
+
+    #[test]
+    fn set_section_appends_a_new_section() {
+        let mut d = doc(CREDS);
+        d.set_section("new", &[("k", "v")]).unwrap();
+        assert_eq!(d.to_text(), format!("{CREDS}\n[new]\nk = v\n"));
+        let mut d = doc("");
+        d.set_section("new", &[]).unwrap();
+        assert_eq!(d.to_text(), "[new]\n");
+    }
+
+    #[test]
+    fn set_section_refuses_unwritable_text() {
+        let mut d = doc(CREDS);
+        let bad: [(&str, &[(&str, &str)]); 8] = [
+            ("dev", &[("k", "a\nb")]),
+            ("dev", &[("k", "a\r")]),
+            ("dev", &[("k", " a")]),
+            ("dev", &[("k=j", "a")]),
+            ("dev", &[("", "a")]),
+            ("dev", &[("k", "1"), ("K", "2")]),
+            ("DEFAULT", &[("k", "v")]),
+            ("a]b", &[("k", "v")]),
+        ];
+        for (header, entries) in bad {
+            assert!(
+                d.set_section(header, entries).is_err(),
+                "{header} {entries:?}"
+            );
+        }
+        assert_eq!(d.to_text(), CREDS);
+    }
+
+    #[test]
+    fn value_errors_do_not_echo_the_value() {
+        let err = doc("")
+            .set_section("dev", &[("aws_secret_access_key", "SECRET\n")])
+            .unwrap_err();
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+    }
+
+    #[test]
+    fn remove_section_keeps_other_bytes() {
+        let text = "[a]\nx = 1\n\n[b]\ny = 2\n  cont\n\n\n# about c\n[c]\nz = 3\n";
+        let cases = [
+            ("a", "[b]\ny = 2\n  cont\n\n\n# about c\n[c]\nz = 3\n"),
+            ("b", "[a]\nx = 1\n\n# about c\n[c]\nz = 3\n"),
+            ("c", "[a]\nx = 1\n\n[b]\ny = 2\n  cont\n\n\n# about c\n"),
+        ];
+        for (header, want) in cases {
+            let mut d = doc(text);
+            assert_eq!(d.remove_section(header), Ok(true));
+            assert_eq!(d.to_text(), want, "{header}");
+        }
+        let mut d = doc("[a]\nx = 1\n\n[b]\ny = 2");
+        assert_eq!(d.remove_section("b"), Ok(true));
+        assert_eq!(d.to_text(), "[a]\nx = 1\n");
+        assert_eq!(d.remove_section("zzz"), Ok(false));
+        assert_eq!(d.to_text(), "[a]\nx = 1\n");
+    }
 }
