@@ -1,1 +1,285 @@
-pub fn placeholder() {}
+/*!
+A strict, in-process fake of AWS IAM Identity Center for `sso-config`'s tests, demo and
+benchmarks.
+
+One HTTP/1.1 server on `127.0.0.1:0` hosts every service, routed by method and path: SSO
+OIDC (`/client/register`, `/device_authorization`, `/token`, `/authorize`), the portal
+(`/assignment/accounts`, `/assignment/roles`, `/federation/credentials`, `/logout`) and console federation
+(`/federation`). Point `AWS_ENDPOINT_URL_SSO_OIDC` and `AWS_ENDPOINT_URL_SSO` at
+[`Fake::url`].
+
+It rejects what AWS rejects, in AWS's error shapes (protocol.md §1.4, §2.6, §3), counts
+hits per operation, records requests, and injects latency, throttling and server errors.
+
+```no_run
+use fake_idc::{Fake, Org};
+let fake = Fake::start(Org::sample());
+fake.fail_next("ListAccounts", 1, 429);
+// ... run sso-config with AWS_ENDPOINT_URL_SSO=fake.url() ...
+assert_eq!(fake.hits("ListAccounts:429"), 1);
+```
+*/
+
+pub mod client;
+mod codec;
+mod errors;
+mod faults;
+mod federation;
+mod http;
+mod ids;
+mod input;
+mod oidc;
+mod org;
+mod portal;
+mod router;
+mod server;
+mod state;
+
+use std::sync::{Arc, MutexGuard};
+use std::time::{Duration, Instant};
+
+pub use codec::sha256_b64url;
+pub use org::{Account, Org};
+
+use server::{Server, Shared};
+use state::{
+    ACCOUNT_ACCESS_SCOPE, AUTHORIZATION_CODE_GRANT, CLIENT_LIFETIME_SECS, Client,
+    REFRESH_TOKEN_GRANT, State,
+};
+
+/// How the user answers a device authorization (what CreateToken with the device grant
+/// returns).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum DeviceApproval {
+    /// The first CreateToken after StartDeviceAuthorization succeeds.
+    #[default]
+    Immediate,
+    /// The first `n` CreateToken calls of a device code get `authorization_pending`, then
+    /// one succeeds.
+    AfterPolls(u32),
+    /// CreateToken gets `access_denied`.
+    Deny,
+    /// CreateToken gets `expired_token`.
+    Expire,
+}
+
+/// What `/authorize` redirects back with.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum AuthorizeMode {
+    /// `?code=…&state=…` with the request's state.
+    #[default]
+    Approve,
+    /// A valid code but a different `state` (a forged callback the client must refuse).
+    WrongState,
+    /// `?error=<this>&error_description=…&state=…`.
+    Error(String),
+}
+
+/// Tokens made by [`Fake::issue_token`], for tests that write AWS-CLI-style cache files.
+#[derive(Clone, Debug)]
+pub struct IssuedToken {
+    /// A live access token (valid for the token TTL).
+    pub access_token: String,
+    /// A live refresh token of `client_id`.
+    pub refresh_token: String,
+    /// The registration the tokens belong to.
+    pub client_id: String,
+    /// Its secret.
+    pub client_secret: String,
+    /// When the registration expires (epoch seconds).
+    pub client_secret_expires_at: u64,
+}
+
+/// A request as the fake received it.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// Path without the query.
+    pub path: String,
+    /// Decoded query pairs in order.
+    pub query: Vec<(String, String)>,
+    /// Headers with lower-case names, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body (lossily decoded as UTF-8).
+    pub body: String,
+    /// The AWS operation it was routed to (`CreateToken`, `ListAccounts`, …), or
+    /// `UnknownOperation`.
+    pub op: String,
+}
+
+impl Recorded {
+    /// The first value of header `name` (lower-case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A running fake Identity Center. Dropping it stops the listener.
+pub struct Fake {
+    server: Server,
+}
+
+impl Fake {
+    /// Binds `127.0.0.1:0` and serves `org` from background threads.
+    ///
+    /// # Panics
+    /// If no loopback port can be bound, which leaves a test nothing to run against.
+    pub fn start(org: Org) -> Fake {
+        let server = server::start(org).expect("binding 127.0.0.1:0 works in a test environment");
+        Fake { server }
+    }
+
+    fn shared(&self) -> &Arc<Shared> {
+        &self.server.shared
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.shared().lock()
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn url(&self) -> String {
+        self.shared().base_url.clone()
+    }
+
+    /// The organisation being served.
+    pub fn org(&self) -> &Org {
+        &self.shared().org
+    }
+
+    /// How many requests reached `op` (faulted ones included). Besides AWS operation names
+    /// there are `CreateToken:<grant>` (`device_code`, `authorization_code`,
+    /// `refresh_token`), `<op>:429` and `<op>:5xx` for injected faults, and
+    /// `DeviceVerification`, `ConsoleLogin`, `UnknownOperation`.
+    pub fn hits(&self, op: &str) -> usize {
+        self.state().hits.get(op).copied().unwrap_or(0)
+    }
+
+    /// Every request received so far, oldest first.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state().requests.clone()
+    }
+
+    /// Delays every response by `d` (the connection thread sleeps before writing).
+    pub fn set_latency(&self, d: Duration) {
+        self.state().settings.latency = d;
+    }
+
+    /// The next `count` requests to `op` fail with `status`: 429 is TooManyRequestsException,
+    /// 500 InternalServerException, 503 ServiceUnavailableException, in the service's shape;
+    /// other 5xx come as a bare HTML gateway page. `op` may be a `CreateToken:<grant>` label.
+    pub fn fail_next(&self, op: &str, count: usize, status: u16) {
+        self.state().faults.fail_next(op, count, status);
+    }
+
+    /// Throttles `op` with a token bucket of `per_second` tokens that starts full and refills
+    /// continuously; requests finding it empty get 429 TooManyRequestsException.
+    pub fn set_rate_limit(&self, op: &str, per_second: u32) {
+        self.state()
+            .faults
+            .set_rate_limit(op, per_second, Instant::now());
+    }
+
+    /// How the next device authorizations are answered (read at each CreateToken).
+    pub fn set_device_approval(&self, a: DeviceApproval) {
+        self.state().settings.device_approval = a;
+    }
+
+    /// The `interval` StartDeviceAuthorization returns (default 1 s).
+    pub fn set_device_interval(&self, secs: u32) {
+        self.state().settings.device_interval = secs;
+    }
+
+    /// What `/authorize` redirects with.
+    pub fn set_authorize_mode(&self, m: AuthorizeMode) {
+        self.state().settings.authorize_mode = m;
+    }
+
+    /// `expiresIn` of new access tokens (default 3600). The portal enforces it.
+    pub fn set_token_ttl(&self, secs: u64) {
+        self.state().settings.token_ttl = secs;
+    }
+
+    /// Lifetime of new role credentials (default 3600).
+    pub fn set_role_credentials_ttl(&self, secs: u64) {
+        self.state().settings.role_credentials_ttl = secs;
+    }
+
+    /// On (default): a refresh returns a new refresh token and the old one gets
+    /// `invalid_grant`. Off: the response has no `refreshToken` and the old one stays valid.
+    pub fn set_rotate_refresh_tokens(&self, on: bool) {
+        self.state().settings.rotate_refresh_tokens = on;
+    }
+
+    /// Portal page size cap (default 100); a request's smaller `max_result` still wins.
+    pub fn set_page_size(&self, n: usize) {
+        self.state().settings.page_size = n;
+    }
+
+    /// Precede every non-empty portal page with an empty page that carries a `nextToken`.
+    pub fn set_empty_pages(&self, on: bool) {
+        self.state().settings.empty_pages = on;
+    }
+
+    /// Make new secret keys and session tokens contain `' $ " % \` \\` and spaces.
+    pub fn set_hostile_secrets(&self, on: bool) {
+        self.state().settings.hostile_secrets = on;
+    }
+
+    /// Registers a client (as the PKCE flow would, with `scopes`) and issues it a live access
+    /// token and refresh token in a new session, without any HTTP traffic or hit counts.
+    pub fn issue_token(&self, scopes: &[&str]) -> IssuedToken {
+        let now = ids::now();
+        let mut st = self.state();
+        let client_secret = ids::token("csec-");
+        let client_secret_expires_at = now + CLIENT_LIFETIME_SECS;
+        let client_id = st.add_client(Client {
+            secret: client_secret.clone(),
+            secret_expires_at: client_secret_expires_at,
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            grant_types: vec![
+                AUTHORIZATION_CODE_GRANT.to_string(),
+                REFRESH_TOKEN_GRANT.to_string(),
+            ],
+            redirect_uris: vec!["http://127.0.0.1/oauth/callback".to_string()],
+            issues_refresh_tokens: true,
+        });
+        let session = st.new_session();
+        let tokens = st.issue_tokens(&client_id, session, true, now);
+        IssuedToken {
+            access_token: tokens.access_token,
+            refresh_token: tokens.refresh_token.unwrap_or_default(),
+            client_id,
+            client_secret,
+            client_secret_expires_at,
+        }
+    }
+
+    /// Every access token issued so far stops working (401 at the portal); refresh tokens
+    /// keep working.
+    pub fn expire_access_tokens(&self) {
+        self.state().access_tokens.clear();
+    }
+
+    /// Every client registration so far expires: its secret gets `invalid_client`, so a
+    /// client has to register again.
+    pub fn expire_clients(&self) {
+        for client in self.state().clients.values_mut() {
+            client.secret_expires_at = 0;
+        }
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        self.server.stop();
+    }
+}
+
+/// The scope the CLI registers by default; re-exported for tests calling
+/// [`Fake::issue_token`].
+pub const SCOPE_ACCOUNT_ACCESS: &str = ACCOUNT_ACCESS_SCOPE;
