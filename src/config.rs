@@ -190,7 +190,7 @@ pub fn resolve_session(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<
     let sessions = cfg.doc.sso_sessions();
     if let [only] = sessions.as_slice() {
         let name = only.to_string();
-        return named_session(cfg, &name, String::new())
+        return named_session(cfg, &name, format!("--sso-session {name}"))
             .map(|s| s.with_source(format!("the only [sso-session] in {}", cfg.path.display())));
     }
     let found = if sessions.is_empty() {

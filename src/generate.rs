@@ -36,7 +36,7 @@ pub fn run(ctx: &Ctx, cfg: &Config, session: &Session, args: &GenerateArgs) -> R
     }
     // Check the target file before any network work: a bad file must not cost a login.
     let target = match &args.write {
-        Some(file) => Some(load_target(cfg, file.as_deref())?),
+        Some(file) => Some(load_target(cfg, file.as_deref(), session, args.style)?),
         None => None,
     };
     let mut login = args.login.clone();
@@ -252,9 +252,18 @@ struct Target {
     doc: Document,
     original: String,
     mode: Option<u32>,
+    /// Lines of the existing managed block.
+    block: Option<std::ops::Range<usize>>,
+    /// An identical `[sso-session]` exists outside the block: do not write another.
+    reuse_session: bool,
 }
 
-fn load_target(cfg: &Config, file: Option<&Path>) -> Result<Target> {
+fn load_target(
+    cfg: &Config,
+    file: Option<&Path>,
+    session: &Session,
+    style: Style,
+) -> Result<Target> {
     let loaded;
     let cfg = match file {
         Some(p) if p != cfg.path => {
@@ -263,11 +272,39 @@ fn load_target(cfg: &Config, file: Option<&Path>) -> Result<Target> {
         }
         _ => cfg,
     };
+    let (begin, end) = markers(session);
+    let block = cfg
+        .doc
+        .block_range(&begin, &end)
+        .map_err(|e| Error::Config(format!("{}: {e}", cfg.path.display())))?;
+    let mut reuse_session = false;
+    for s in cfg.doc.sections() {
+        let outside = block.as_ref().is_none_or(|r| !r.contains(&s.span.start));
+        if !outside
+            || style == Style::Legacy
+            || s.kind != SectionKind::SsoSession(session.name.clone())
+        {
+            continue;
+        }
+        let same = s.own("sso_start_url") == Some(session.start_url.as_str())
+            && s.own("sso_region") == Some(session.region.as_str());
+        if !same {
+            return Err(Error::Config(format!(
+                "{}:{}: [sso-session {}] already exists with a different start URL or region; rename it or use --sso-session with another name",
+                cfg.path.display(),
+                s.line,
+                session.name
+            )));
+        }
+        reuse_session = true;
+    }
     Ok(Target {
         path: cfg.path.clone(),
         original: cfg.doc.to_text(),
         doc: cfg.doc.clone(),
         mode: fsutil::existing_mode(&cfg.path),
+        block,
+        reuse_session,
     })
 }
 
@@ -286,44 +323,21 @@ fn write_block(
     profiles: Vec<Profile>,
 ) -> Result<()> {
     let (begin, end) = markers(session);
-    let edit_err = |e: crate::ini::EditError| Error::Config(format!("{}: {e}", t.path.display()));
-    let block = t.doc.block_range(&begin, &end).map_err(edit_err)?;
-    let outside = |line: usize| block.as_ref().is_none_or(|r| !r.contains(&line));
-    let mut with_session = args.style != Style::Legacy;
     let mut user_profiles = Vec::new();
     let mut old_profiles = BTreeMap::new();
     for s in t.doc.sections() {
-        let is_outside = outside(s.span.start);
-        match &s.kind {
-            SectionKind::SsoSession(name)
-                if name == &session.name && is_outside && with_session =>
-            {
-                let same = s.own("sso_start_url") == Some(session.start_url.as_str())
-                    && s.own("sso_region") == Some(session.region.as_str());
-                if !same {
-                    return Err(Error::Config(format!(
-                        "{}:{}: [sso-session {}] already exists with a different start URL or region; rename it or use --sso-session with another name",
-                        t.path.display(),
-                        s.line,
-                        session.name
-                    )));
-                }
-                with_session = false;
-            }
-            kind => {
-                if let Some(name) = kind.profile_name() {
-                    if is_outside {
-                        user_profiles.push(name.to_string());
-                    } else {
-                        let keys: Vec<(String, String)> = s
-                            .entries
-                            .iter()
-                            .map(|e| (e.key.clone(), e.value.clone()))
-                            .collect();
-                        old_profiles.insert(name.to_string(), keys);
-                    }
-                }
-            }
+        let Some(name) = s.kind.profile_name() else {
+            continue;
+        };
+        if t.block.as_ref().is_none_or(|r| !r.contains(&s.span.start)) {
+            user_profiles.push(name.to_string());
+        } else {
+            let keys = s
+                .entries
+                .iter()
+                .map(|e| (e.key.clone(), e.value.clone()))
+                .collect();
+            old_profiles.insert(name.to_string(), keys);
         }
     }
     let kept: Vec<Profile> = profiles
@@ -339,8 +353,10 @@ fn write_block(
             !mine
         })
         .collect();
-    let body = render(session, args.style, with_session, &kept);
-    t.doc.replace_block(&begin, &end, &body).map_err(edit_err)?;
+    let body = render(session, args.style, !t.reuse_session, &kept);
+    t.doc
+        .replace_block(&begin, &end, &body)
+        .map_err(|e| Error::Config(format!("{}: {e}", t.path.display())))?;
     let text = t.doc.to_text();
     let summary = summarize(&old_profiles, &kept);
     if args.dry_run {

@@ -1,1 +1,9 @@
+//! Integration tests: the real binary against the in-repo fake Identity Center.
 #![allow(clippy::unwrap_used)]
+
+mod util;
+
+mod bad_input;
+mod generate;
+mod login;
+mod roles;

@@ -1,0 +1,253 @@
+//! `login` and `logout`: both flows, the shared token cache, reuse and refresh.
+
+use crate::util::*;
+
+#[test]
+fn device_code_login_writes_the_aws_cli_token_cache() {
+    let t = TestEnv::new("device_login");
+    let r = t.run(["login", "--device-code"]);
+    r.code(0).stderr_has("logged in to session 'corp'");
+    let token = json(&t.token_file("corp"));
+    assert_eq!(token["startUrl"], t.fake.org().start_url.as_str());
+    assert_eq!(token["region"], "us-east-1");
+    for field in [
+        "accessToken",
+        "expiresAt",
+        "clientId",
+        "clientSecret",
+        "registrationExpiresAt",
+        "refreshToken",
+    ] {
+        assert!(token[field].is_string(), "{field} missing: {token}");
+    }
+    assert_eq!(mode(&t.token_file("corp")), 0o600);
+    assert_eq!(mode(&t.sso_cache()), 0o700);
+    // Registration cached under the AWS CLI's key for this session and scopes.
+    let reg = t.sso_cache().join(format!(
+        "{}.json",
+        sha1_hex(&format!(
+            "{{\"region\": \"us-east-1\", \"scopes\": [\"sso:account:access\"], \"session_name\": \"corp\", \"startUrl\": \"{}\", \"tool\": \"botocore\"}}",
+            t.fake.org().start_url
+        ))
+    ));
+    let reg = json(&reg);
+    assert!(
+        reg["clientId"].is_string() && reg.get("grantTypes").is_none(),
+        "{reg}"
+    );
+    assert_eq!(t.fake.hits("RegisterClient"), 1);
+    assert_eq!(t.fake.hits("StartDeviceAuthorization"), 1);
+    assert_eq!(t.fake.hits("CreateToken:device_code"), 1);
+    let register = t
+        .fake
+        .requests()
+        .into_iter()
+        .find(|r| r.op == "RegisterClient")
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_str(&register.body).unwrap();
+    assert_eq!(body["clientName"], "botocore-client-corp");
+    assert_eq!(body["scopes"][0], "sso:account:access");
+}
+
+#[test]
+fn device_code_shows_url_and_code_while_pending() {
+    let t = TestEnv::new("device_pending");
+    t.fake.set_device_approval(DeviceApproval::AfterPolls(1));
+    let r = t.run(["login", "--no-browser"]);
+    r.code(0)
+        .stderr_has("open this URL")
+        .stderr_has("confirm that it shows the code");
+    assert_eq!(t.fake.hits("CreateToken:device_code"), 2);
+}
+
+#[test]
+fn denied_and_expired_device_codes_fail_cleanly() {
+    let t = TestEnv::new("device_denied");
+    t.fake.set_device_approval(DeviceApproval::Deny);
+    t.run(["login", "--device-code"])
+        .code(1)
+        .stderr_has("denied");
+    t.fake.set_device_approval(DeviceApproval::Expire);
+    t.run(["login", "--device-code"])
+        .code(1)
+        .stderr_has("expired");
+    assert!(!t.token_file("corp").exists());
+}
+
+/// Starts `login --pkce` with a BROWSER that hands the URL to the test (through a
+/// FIFO, so nothing polls), then plays the browser.
+fn pkce_login(t: &TestEnv) -> Run {
+    let fifo = t.root.join("browser.fifo");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let script = t.root.join("browser.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nprintf '%s\\n' \"$1\" > '{}'\n", fifo.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut c = t.command(["login", "--pkce"]);
+    c.env("BROWSER", &script);
+    let running = Running::spawn(c);
+    let url = std::fs::read_to_string(&fifo).unwrap().trim().to_string();
+    assert!(
+        url.contains("/authorize?response_type=code&client_id="),
+        "{url}"
+    );
+    browse(&url);
+    running.finish()
+}
+
+#[test]
+fn pkce_login_through_the_loopback_redirect() {
+    let t = TestEnv::new("pkce_login");
+    let r = pkce_login(&t);
+    r.code(0).stderr_has("logged in to session 'corp'");
+    assert_eq!(t.fake.hits("CreateToken:authorization_code"), 1);
+    let token = json(&t.token_file("corp"));
+    assert!(token["refreshToken"].is_string());
+    let register = t
+        .fake
+        .requests()
+        .into_iter()
+        .find(|r| r.op == "RegisterClient")
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_str(&register.body).unwrap();
+    assert_eq!(
+        body["grantTypes"],
+        serde_json::json!(["authorization_code", "refresh_token"])
+    );
+    assert_eq!(
+        body["redirectUris"],
+        serde_json::json!(["http://127.0.0.1/oauth/callback"])
+    );
+    assert_eq!(body["issuerUrl"], t.fake.org().start_url.as_str());
+}
+
+#[test]
+fn pkce_rejects_a_tampered_state() {
+    let t = TestEnv::new("pkce_state");
+    t.fake.set_authorize_mode(AuthorizeMode::WrongState);
+    pkce_login(&t).code(1).stderr_has("wrong state");
+    assert_eq!(t.fake.hits("CreateToken:authorization_code"), 0);
+    assert!(!t.token_file("corp").exists());
+}
+
+#[test]
+fn pkce_stops_on_an_error_redirect() {
+    let t = TestEnv::new("pkce_error");
+    t.fake
+        .set_authorize_mode(AuthorizeMode::Error("access_denied".into()));
+    pkce_login(&t).code(1).stderr_has("access_denied");
+}
+
+#[test]
+fn a_valid_token_is_reused_without_a_prompt() {
+    let t = TestEnv::new("reuse");
+    t.run(["login", "--device-code"]).code(0);
+    let before = std::fs::read(t.token_file("corp")).unwrap();
+    t.run(["login"]).code(0).stderr_has("logged in");
+    assert_eq!(t.fake.hits("CreateToken"), 1);
+    assert_eq!(std::fs::read(t.token_file("corp")).unwrap(), before);
+    // --force logs in again, reusing the cached registration.
+    t.run(["login", "--force", "--device-code"]).code(0);
+    assert_eq!(t.fake.hits("CreateToken"), 2);
+    assert_eq!(t.fake.hits("RegisterClient"), 1);
+}
+
+#[test]
+fn an_aws_cli_token_is_used_as_is() {
+    let t = TestEnv::new("cli_token");
+    // Written the AWS CLI way, with the legacy `UTC` suffix.
+    t.write_cli_token("corp", "2099-01-01T00:00:00UTC");
+    t.run(["roles", "--format", "csv"]).code(0);
+    assert_eq!(t.fake.hits("CreateToken"), 0);
+    assert_eq!(t.fake.hits("RegisterClient"), 0);
+}
+
+#[test]
+fn an_expiring_token_is_refreshed_silently() {
+    let t = TestEnv::new("refresh");
+    let issued = t.write_cli_token("corp", "2000-01-01T00:00:00Z");
+    t.run(["roles"]).code(0);
+    assert_eq!(t.fake.hits("CreateToken:refresh_token"), 1);
+    assert_eq!(t.fake.hits("StartDeviceAuthorization"), 0);
+    let token = json(&t.token_file("corp"));
+    assert_ne!(token["accessToken"], issued.access_token.as_str());
+    assert_ne!(
+        token["refreshToken"],
+        issued.refresh_token.as_str(),
+        "rotated token stored"
+    );
+    assert_eq!(token["clientId"], issued.client_id.as_str());
+    // The next run uses the refreshed token.
+    t.run(["roles"]).code(0);
+    assert_eq!(t.fake.hits("CreateToken"), 1);
+}
+
+#[test]
+fn a_corrupt_token_cache_is_a_miss() {
+    let t = TestEnv::new("corrupt_cache");
+    std::fs::create_dir_all(t.sso_cache()).unwrap();
+    std::fs::write(t.token_file("corp"), "{\"accessToken\": \"trunc").unwrap();
+    t.run(["login", "--device-code"]).code(0);
+    assert!(json(&t.token_file("corp"))["accessToken"].is_string());
+}
+
+#[test]
+fn legacy_profiles_get_the_start_url_token_too() {
+    let t = TestEnv::new("legacy_key");
+    let url = t.fake.org().start_url.clone();
+    t.write_config(&format!(
+        "{}\n[profile old]\nsso_start_url = {url}\nsso_region = us-east-1\nsso_account_id = 111122223333\nsso_role_name = Billing\n",
+        t.session_config("corp")
+    ));
+    t.run(["login", "--sso-session", "corp", "--device-code"])
+        .code(0);
+    assert!(t.token_file("corp").exists());
+    assert!(t.token_file(&url).exists());
+    // And a legacy profile resolves to the start-URL token.
+    t.run(["roles", "--profile", "old"]).code(0);
+    assert_eq!(t.fake.hits("CreateToken"), 1);
+}
+
+#[test]
+fn logout_ends_the_session_and_removes_caches() {
+    let t = TestEnv::new("logout");
+    t.run(["login", "--device-code"]).code(0);
+    let cli_cache = t.home.join(".aws/cli/cache");
+    std::fs::create_dir_all(&cli_cache).unwrap();
+    std::fs::write(
+        cli_cache.join("a.json"),
+        r#"{"ProviderType": "sso", "Credentials": {}}"#,
+    )
+    .unwrap();
+    std::fs::write(cli_cache.join("b.json"), r#"{"Credentials": {}}"#).unwrap();
+    t.run(["logout"])
+        .code(0)
+        .stderr_has("logged out of session 'corp'");
+    assert_eq!(t.fake.hits("Logout"), 1);
+    assert!(!t.token_file("corp").exists());
+    assert!(!cli_cache.join("a.json").exists());
+    assert!(cli_cache.join("b.json").exists(), "non-SSO entries stay");
+    t.run(["logout"]).code(0).stderr_has("not logged in");
+}
+
+#[test]
+fn logout_all_covers_every_cached_token() {
+    let t = TestEnv::new("logout_all");
+    t.write_cli_token("corp", "2099-01-01T00:00:00Z");
+    t.write_cli_token("other", "2099-01-01T00:00:00Z");
+    t.run(["logout", "--all"])
+        .code(0)
+        .stderr_has("2 session(s)");
+    assert_eq!(t.fake.hits("Logout"), 2);
+    assert!(std::fs::read_dir(t.sso_cache()).unwrap().next().is_none());
+}

@@ -1,0 +1,278 @@
+//! Test helpers: a private HOME per test, the fake Identity Center, and a
+//! builder that runs the real binary and shows everything when an assertion fails.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub use fake_idc::{AuthorizeMode, DeviceApproval, Fake, Org};
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_sso-config");
+
+/// A test's world: a temporary HOME with `~/.aws`, and a running fake.
+pub struct TestEnv {
+    pub root: PathBuf,
+    pub home: PathBuf,
+    pub fake: Fake,
+    extra_env: Vec<(String, String)>,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl TestEnv {
+    /// A fresh environment serving the sample organisation, with a config that
+    /// has one `[sso-session corp]` pointing at the fake's start URL.
+    pub fn new(name: &str) -> TestEnv {
+        Self::with_org(name, Org::sample())
+    }
+
+    /// Same, with a given organisation.
+    pub fn with_org(name: &str, org: Org) -> TestEnv {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("it")
+            .join(format!("{name}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let home = root.join("home");
+        std::fs::create_dir_all(home.join(".aws")).unwrap();
+        let fake = Fake::start(org);
+        let t = TestEnv {
+            root,
+            home,
+            fake,
+            extra_env: Vec::new(),
+        };
+        t.write_config(&t.session_config("corp"));
+        t
+    }
+
+    /// `[sso-session NAME]` for the fake's start URL and region.
+    pub fn session_config(&self, name: &str) -> String {
+        format!(
+            "[sso-session {name}]\nsso_start_url = {}\nsso_region = {}\nsso_registration_scopes = sso:account:access\n",
+            self.fake.org().start_url,
+            self.fake.org().region
+        )
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.home.join(".aws/config")
+    }
+
+    pub fn write_config(&self, text: &str) {
+        std::fs::write(self.config_path(), text).unwrap();
+    }
+
+    pub fn read_config(&self) -> String {
+        std::fs::read_to_string(self.config_path()).unwrap()
+    }
+
+    pub fn sso_cache(&self) -> PathBuf {
+        self.home.join(".aws/sso/cache")
+    }
+
+    /// The token file for a session name (or start URL).
+    pub fn token_file(&self, key: &str) -> PathBuf {
+        self.sso_cache().join(format!("{}.json", sha1_hex(key)))
+    }
+
+    /// Adds an environment variable to every run.
+    pub fn env(&mut self, k: &str, v: &str) -> &mut Self {
+        self.extra_env.push((k.to_string(), v.to_string()));
+        self
+    }
+
+    /// The command with a clean environment pointed at the fake.
+    pub fn command<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut c = Command::new(BIN);
+        c.args(args)
+            .env_clear()
+            .env("HOME", &self.home)
+            .env("PATH", "/usr/bin:/bin")
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", self.fake.url())
+            .env("AWS_ENDPOINT_URL_SSO", self.fake.url())
+            .stdin(Stdio::null());
+        for (k, v) in &self.extra_env {
+            c.env(k, v);
+        }
+        c
+    }
+
+    /// Runs to completion.
+    pub fn run<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut c = self.command(args);
+        let out = c.output().unwrap();
+        Run::new(format!("{c:?}"), out)
+    }
+
+    /// Writes a token cache file the way the AWS CLI does, for a fresh token
+    /// issued by the fake, expiring at `expires_at`.
+    pub fn write_cli_token(&self, key: &str, expires_at: &str) -> fake_idc::IssuedToken {
+        let t = self.fake.issue_token(&["sso:account:access"]);
+        let text = format!(
+            "{{\"startUrl\": \"{}\", \"region\": \"{}\", \"accessToken\": \"{}\", \"expiresAt\": \"{expires_at}\", \"clientId\": \"{}\", \"clientSecret\": \"{}\", \"registrationExpiresAt\": \"2099-01-01T00:00:00Z\", \"refreshToken\": \"{}\"}}",
+            self.fake.org().start_url,
+            self.fake.org().region,
+            t.access_token,
+            t.client_id,
+            t.client_secret,
+            t.refresh_token
+        );
+        std::fs::create_dir_all(self.sso_cache()).unwrap();
+        std::fs::write(self.token_file(key), text).unwrap();
+        t
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.root);
+        }
+    }
+}
+
+/// A finished run with assertions that print the whole run on failure.
+pub struct Run {
+    pub cmd: String,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn new(cmd: String, out: Output) -> Run {
+        Run {
+            cmd,
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn show(&self) -> String {
+        format!(
+            "command: {}\nexit: {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.cmd, self.code, self.stdout, self.stderr
+        )
+    }
+
+    /// Asserts the exit code; never a panic of the binary.
+    #[track_caller]
+    pub fn code(&self, want: i32) -> &Run {
+        assert_eq!(self.code, want, "wrong exit code\n{}", self.show());
+        assert!(!self.stderr.contains("panicked"), "panic\n{}", self.show());
+        self
+    }
+
+    /// Asserts a failure is reported as exactly one line on stderr.
+    #[track_caller]
+    pub fn one_error_line(&self, contains: &str) -> &Run {
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "want one stderr line\n{}", self.show());
+        assert!(lines[0].starts_with("sso-config: "), "{}", self.show());
+        assert!(
+            lines[0].contains(contains),
+            "want {contains:?}\n{}",
+            self.show()
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(&self, s: &str) -> &Run {
+        assert!(
+            self.stderr.contains(s),
+            "want {s:?} on stderr\n{}",
+            self.show()
+        );
+        self
+    }
+}
+
+/// A command running in the background whose stderr we read line by line.
+pub struct Running {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    cmd: String,
+}
+
+impl Running {
+    pub fn spawn(mut c: Command) -> Running {
+        let cmd = format!("{c:?}");
+        let mut child = c
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Running {
+            child,
+            lines: rx,
+            cmd,
+        }
+    }
+
+    pub fn finish(mut self) -> Run {
+        let mut stdout = String::new();
+        if let Some(mut out) = self.child.stdout.take() {
+            std::io::Read::read_to_string(&mut out, &mut stdout).unwrap();
+        }
+        let status = self.child.wait().unwrap();
+        let rest: Vec<String> = self.lines.iter().collect();
+        Run {
+            cmd: self.cmd,
+            code: status.code().unwrap_or(-1),
+            stdout,
+            stderr: rest.join("\n"),
+        }
+    }
+}
+
+/// Plays the browser: GET `url`, then follow redirects to the loopback callback.
+/// Returns the final HTTP status.
+pub fn browse(url: &str) -> u16 {
+    let mut url = url.to_string();
+    for _ in 0..5 {
+        let reply = fake_idc::client::get(&url).unwrap();
+        match reply.header("location") {
+            Some(next) if matches!(reply.status, 301 | 302 | 303 | 307) => url = next.to_string(),
+            _ => return reply.status,
+        }
+    }
+    panic!("too many redirects");
+}
+
+pub fn sha1_hex(s: &str) -> String {
+    let d = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, s.as_bytes());
+    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads a JSON file.
+pub fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The file mode bits.
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
