@@ -127,7 +127,7 @@ mod tests {
     #[test]
     fn pkce_rfc7636_appendix_b() {
         assert_eq!(
-            sha256_b64url("dBjftJeZ4CVP-mJ92n8ZxEmOBJ9bGSDvgLpjMCb8dOc"),
+            sha256_b64url("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }

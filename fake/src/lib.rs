@@ -42,10 +42,7 @@ pub use codec::sha256_b64url;
 pub use org::{Account, Org};
 
 use server::{Server, Shared};
-use state::{
-    ACCOUNT_ACCESS_SCOPE, AUTHORIZATION_CODE_GRANT, CLIENT_LIFETIME_SECS, Client,
-    REFRESH_TOKEN_GRANT, State,
-};
+use state::{AUTHORIZATION_CODE_GRANT, CLIENT_LIFETIME_SECS, Client, REFRESH_TOKEN_GRANT, State};
 
 /// How the user answers a device authorization (what CreateToken with the device grant
 /// returns).
@@ -279,7 +276,3 @@ impl Drop for Fake {
         self.server.stop();
     }
 }
-
-/// The scope the CLI registers by default; re-exported for tests calling
-/// [`Fake::issue_token`].
-pub const SCOPE_ACCOUNT_ACCESS: &str = ACCOUNT_ACCESS_SCOPE;
