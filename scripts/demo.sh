@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The main job without an AWS account: start the bundled fake Identity Center
+# on loopback, log in (the fake approves at once), and print the generated
+# ~/.aws/config. Everything happens in a throw-away HOME.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=target/release/sso-config
+fake=target/release/fake-idc
+
+home=$(mktemp -d)
+exec 3< <(exec "$fake" serve --sample --until-killed 2>/dev/null)
+fake_pid=$!
+trap 'kill $fake_pid 2>/dev/null; rm -rf "$home"' EXIT
+read -r url <&3
+
+export HOME=$home
+export AWS_ENDPOINT_URL_SSO_OIDC=$url AWS_ENDPOINT_URL_SSO=$url
+start_url=https://d-9067c3a1f2.awsapps.com/start
+
+echo "\$ sso-config login --start-url $start_url --sso-region us-east-1 --sso-session demo --device-code"
+"$bin" login --start-url "$start_url" --sso-region us-east-1 --sso-session demo --device-code
+echo
+echo "\$ sso-config --start-url $start_url --sso-region us-east-1 --sso-session demo --region eu-west-1 > ~/.aws/config"
+"$bin" --start-url "$start_url" --sso-region us-east-1 --sso-session demo --region eu-west-1 > "$HOME/.aws/config"
+cat "$HOME/.aws/config"
+echo
+echo "\$ sso-config roles"
+"$bin" roles
