@@ -1,1 +1,4 @@
+#[allow(dead_code)]
+mod sigv4;
+
 fn main() {}
