@@ -30,6 +30,7 @@ mod oidc;
 mod output;
 mod portal;
 mod rand;
+mod sigv4;
 
 use std::process::ExitCode;
 
