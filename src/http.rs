@@ -847,6 +847,53 @@ mod tests {
     }
 
     #[test]
+    fn ca_bundle_adds_to_the_builtin_roots() {
+        let dir = std::env::temp_dir().join(format!("sso-config-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // Any certificate in PEM form will do: take a built-in root.
+        let der = webpki_root_certs::TLS_SERVER_ROOT_CERTS[0].as_ref();
+        let mut b64 = crate::encoding::base64url(der)
+            .replace('-', "+")
+            .replace('_', "/");
+        while !b64.len().is_multiple_of(4) {
+            b64.push('=');
+        }
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        let pem = dir.join("ca.pem");
+        std::fs::write(
+            &pem,
+            format!(
+                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+                lines.join("\n")
+            ),
+        )
+        .unwrap();
+        let ureq::tls::RootCerts::Specific(certs) = roots_with_bundle(&pem).unwrap() else {
+            panic!("not specific roots")
+        };
+        assert_eq!(
+            certs.len(),
+            webpki_root_certs::TLS_SERVER_ROOT_CERTS.len() + 1
+        );
+        std::fs::write(&pem, "not a certificate").unwrap();
+        assert!(
+            roots_with_bundle(&pem)
+                .unwrap_err()
+                .contains("no PEM certificate")
+        );
+        assert!(
+            roots_with_bundle(&dir.join("missing.pem"))
+                .unwrap_err()
+                .contains("cannot read CA bundle")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn debug_log_redacts_secrets() {
         let body = br#"{"clientId":"c","clientSecret":"S3CRET","nested":{"accessToken":"T0KEN"}}"#;
         let logged = redact_body(body);
