@@ -33,7 +33,7 @@ pub enum Flow {
 }
 
 /// Options of an interactive login.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoginOptions {
     /// The flow.
     pub flow: Flow,
