@@ -4,6 +4,7 @@
 mod util;
 
 mod bad_input;
+mod credentials;
 mod generate;
 mod login;
 mod roles;
