@@ -257,8 +257,6 @@ impl Request {
 /// A successful (2xx) answer.
 #[derive(Debug)]
 pub struct Response {
-    /// HTTP status.
-    pub status: u16,
     /// The body bytes.
     pub body: Vec<u8>,
 }
@@ -318,11 +316,6 @@ impl Http {
     /// How many answers so far were throttling errors (for adaptive concurrency).
     pub fn throttled_count(&self) -> u64 {
         self.throttled.load(Ordering::Relaxed)
-    }
-
-    /// Whether `--debug` is on.
-    pub fn debug(&self) -> bool {
-        self.settings.debug
     }
 
     fn agent(&self) -> Result<&ureq::Agent> {
@@ -407,7 +400,7 @@ impl Http {
             log_response(req.op, status, &body);
         }
         if (200..300).contains(&status) {
-            return Ok(Response { status, body });
+            return Ok(Response { body });
         }
         let err = decode_error(req.op, status, error_type.as_deref(), request_id, &body);
         if is_throttling(&err) {
