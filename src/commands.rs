@@ -67,13 +67,13 @@ pub fn roles(
     account_ids: &[String],
     login: &LoginOptions,
 ) -> Result<()> {
-    let listing = generate::fetch(ctx, cfg, session, login)?;
+    let want = |a: &crate::portal::AccountInfo| {
+        account_ids.is_empty() || account_ids.contains(&a.account_id)
+    };
+    let listing = generate::fetch(ctx, cfg, session, login, &want)?;
     let mut rows: Vec<Vec<String>> = Vec::new();
     for ar in listing {
         let a = &ar.account;
-        if !account_ids.is_empty() && !account_ids.contains(&a.account_id) {
-            continue;
-        }
         for role in &ar.roles {
             rows.push(vec![
                 a.account_id.clone(),

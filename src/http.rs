@@ -10,11 +10,11 @@ about to be sent, so commands answered from a cache never pay for it.
 
 use std::io::Read;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::env::Env;
 use crate::error::{ApiError, Error, Result};
+use crate::governor::{DEFAULT_CAP, Governor, Outcome};
 
 /// The services this tool talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,12 +294,12 @@ impl Settings {
     }
 }
 
-/// The HTTP client: one agent for the whole process, built on first use.
+/// The HTTP client: one agent for the whole process, built on first use, and
+/// one governor pacing every request by the service's answers.
 pub struct Http {
     settings: Settings,
     agent: OnceLock<std::result::Result<ureq::Agent, String>>,
-    throttled: AtomicU64,
-    requests: AtomicU64,
+    governor: Governor,
 }
 
 impl Http {
@@ -308,14 +308,13 @@ impl Http {
         Http {
             settings,
             agent: OnceLock::new(),
-            throttled: AtomicU64::new(0),
-            requests: AtomicU64::new(0),
+            governor: Governor::new(DEFAULT_CAP),
         }
     }
 
-    /// How many answers so far were throttling errors (for adaptive concurrency).
-    pub fn throttled_count(&self) -> u64 {
-        self.throttled.load(Ordering::Relaxed)
+    /// Most requests this client keeps in flight; callers size thread pools by it.
+    pub fn max_in_flight(&self) -> usize {
+        DEFAULT_CAP
     }
 
     fn agent(&self) -> Result<&ureq::Agent> {
@@ -330,7 +329,14 @@ impl Http {
     pub fn send(&self, req: &Request) -> Result<Response> {
         let mut attempt = 1;
         loop {
+            let permit = self.governor.acquire();
             let result = self.send_once(req);
+            let throttled = matches!(&result, Err(Error::Api(e)) if is_throttling(e));
+            permit.finish(if throttled {
+                Outcome::Throttled
+            } else {
+                Outcome::Done
+            });
             let Some(base) = retry_base(&result) else {
                 return result;
             };
@@ -352,7 +358,6 @@ impl Http {
 
     fn send_once(&self, req: &Request) -> Result<Response> {
         let agent = self.agent()?;
-        self.requests.fetch_add(1, Ordering::Relaxed);
         if self.settings.debug {
             log_request(req);
         }
@@ -402,11 +407,13 @@ impl Http {
         if (200..300).contains(&status) {
             return Ok(Response { body });
         }
-        let err = decode_error(req.op, status, error_type.as_deref(), request_id, &body);
-        if is_throttling(&err) {
-            self.throttled.fetch_add(1, Ordering::Relaxed);
-        }
-        Err(Error::Api(err))
+        Err(Error::Api(decode_error(
+            req.op,
+            status,
+            error_type.as_deref(),
+            request_id,
+            &body,
+        )))
     }
 }
 

@@ -27,6 +27,7 @@ mod error;
 mod export;
 mod fsutil;
 mod generate;
+mod governor;
 mod http;
 mod ini;
 mod naming;
