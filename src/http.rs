@@ -431,6 +431,10 @@ fn build_agent(settings: &Settings) -> std::result::Result<ureq::Agent, String> 
         .timeout_recv_body(Some(Duration::from_secs(60)))
         .max_redirects(0)
         .max_idle_connections_per_host(64)
+        // ureq's 128 KiB default buffers, times one connection per request in
+        // flight, would dominate our memory; AWS answers here are small.
+        .input_buffer_size(16 * 1024)
+        .output_buffer_size(16 * 1024)
         .proxy(ureq::Proxy::try_from_env())
         .tls_config(tls.build())
         .build();

@@ -193,8 +193,12 @@ impl<'a> Portal<'a> {
                 let done_tx = done_tx.clone();
                 let (work_rx, failure, listed, done) = (&work_rx, &failure, &listed, &done);
                 scope.spawn(move || {
-                    // The receiver lock is held only to take one item.
-                    while let Ok((i, account)) = lock(work_rx).recv() {
+                    loop {
+                        // A statement of its own, so the receiver lock is
+                        // released before the request (a `while let` would
+                        // hold it for the whole loop body).
+                        let item = lock(work_rx).recv();
+                        let Ok((i, account)) = item else { break };
                         if lock(failure).is_some() {
                             continue;
                         }
