@@ -1,7 +1,6 @@
 //! credential-process, export, exec, console, check and completion.
 
 use std::process::Command;
-use std::sync::Arc;
 
 use crate::util::*;
 
@@ -121,14 +120,9 @@ fn stale_entries_are_refetched_and_the_window_is_honoured() {
 
 #[test]
 fn fifty_concurrent_calls_make_one_fetch() {
-    let t = Arc::new(with_profile("cp_herd"));
+    let t = with_profile("cp_herd");
     t.fake.set_latency(std::time::Duration::from_millis(50));
-    let outputs: Vec<Run> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..50)
-            .map(|_| s.spawn(|| t.run(["credential-process", "--profile", "ro"])))
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+    let outputs = t.run_concurrently(50, &["credential-process", "--profile", "ro"]);
     for r in &outputs {
         r.code(0);
         assert_eq!(
@@ -141,15 +135,10 @@ fn fifty_concurrent_calls_make_one_fetch() {
 
 #[test]
 fn twenty_concurrent_calls_with_an_expired_token_refresh_once() {
-    let t = Arc::new(with_profile("cp_refresh_herd"));
+    let t = with_profile("cp_refresh_herd");
     t.write_cli_token("corp", "2000-01-01T00:00:00Z");
     t.fake.set_rotate_refresh_tokens(true);
-    let outputs: Vec<Run> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..20)
-            .map(|_| s.spawn(|| t.run(["credential-process", "--profile", "ro"])))
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+    let outputs = t.run_concurrently(20, &["credential-process", "--profile", "ro"]);
     for r in &outputs {
         r.code(0);
     }
