@@ -117,7 +117,7 @@ fn refresh_locked(ctx: &Ctx, session: &Session, path: &Path, seen: &Token) -> Re
     {
         return Ok(current);
     }
-    let oidc_ep = endpoint(Service::SsoOidc, &session.region, &ctx.env, None)?;
+    let oidc_ep = session.endpoint(Service::SsoOidc, &ctx.env)?;
     let oidc = Oidc::new(&ctx.http, &oidc_ep.base);
     let (Some(id), Some(secret), Some(rt)) = (
         seen.client_id.as_deref(),
@@ -149,7 +149,7 @@ pub fn login(ctx: &Ctx, cfg: &Config, session: &Session, opts: &LoginOptions) ->
         Flow::Pkce => true,
         Flow::Auto => ctx.browser_available(),
     };
-    let oidc_ep = endpoint(Service::SsoOidc, &session.region, &ctx.env, None)?;
+    let oidc_ep = session.endpoint(Service::SsoOidc, &ctx.env)?;
     let oidc = Oidc::new(&ctx.http, &oidc_ep.base);
     let flow = || {
         if pkce {

@@ -12,7 +12,7 @@ use crate::clock;
 use crate::config::{Config, Session};
 use crate::context::Ctx;
 use crate::error::{EXIT_LOGIN, EXIT_RUNTIME, Error, Result};
-use crate::http::{Service, endpoint};
+use crate::http::Service;
 use crate::portal::Portal;
 use crate::role::RoleTarget;
 
@@ -135,7 +135,7 @@ pub fn run(
 }
 
 fn check_access(ctx: &Ctx, session: &Session, t: &RoleTarget, token: &str) -> Result<Access> {
-    let ep = endpoint(Service::Portal, &session.region, &ctx.env, None)?;
+    let ep = session.endpoint(Service::Portal, &ctx.env)?;
     let portal = Portal::new(&ctx.http, &ep.base, token);
     let (ok, error) = match portal.list_account_roles(&t.account_id) {
         Ok(roles) if roles.contains(&t.role_name) => (true, None),

@@ -10,6 +10,7 @@ use crate::cache::CacheIdentity;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::fsutil;
+use crate::http::{Endpoint, Service, endpoint};
 use crate::ini::Document;
 use crate::oidc::DEFAULT_SCOPE;
 
@@ -86,6 +87,10 @@ pub struct Session {
     pub source: String,
     /// The flags that select this session again, for "run: …" hints.
     pub selector: String,
+    /// Endpoint URLs configured for the selecting profile (protocol.md §1.2:
+    /// its `[services]` section, then its `endpoint_url`), by service key; `*`
+    /// is the profile-wide one.
+    pub endpoints: Vec<(String, String)>,
 }
 
 impl Session {
@@ -115,6 +120,18 @@ impl Session {
             .clone()
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| vec![DEFAULT_SCOPE.to_string()])
+    }
+
+    /// Where to send `service`'s requests for this session: the environment
+    /// overrides, then the profile's configured endpoints, then AWS's host.
+    pub fn endpoint(&self, service: Service, env: &Env) -> Result<Endpoint> {
+        let configured = self
+            .endpoints
+            .iter()
+            .find(|(k, _)| k == service.config_key())
+            .or_else(|| self.endpoints.iter().find(|(k, _)| k == "*"))
+            .map(|(_, url)| url.as_str());
+        endpoint(service, &self.region, env, configured)
     }
 
     /// The command that logs this session in.
@@ -212,6 +229,7 @@ fn explicit(name: String, url: &str, region: &str, source: &str, selector: Strin
         legacy: false,
         source: source.to_string(),
         selector,
+        endpoints: Vec::new(),
     }
 }
 
@@ -248,6 +266,7 @@ fn named_session(cfg: &Config, name: &str, selector: String) -> Result<Session> 
         legacy: false,
         source: format!("[sso-session {name}]"),
         selector,
+        endpoints: Vec::new(),
     })
 }
 
@@ -260,8 +279,12 @@ fn profile_session(cfg: &Config, profile: &str, origin: &str) -> Result<Session>
     }
     let source = format!("profile {profile} ({origin})");
     let selector = format!("--profile {profile}");
+    let endpoints = configured_endpoints(cfg, profile);
     if let Some(name) = cfg.profile_value(profile, "sso_session") {
-        return named_session(cfg, name, selector).map(|s| s.with_source(source));
+        return named_session(cfg, name, selector).map(|s| Session {
+            endpoints,
+            ..s.with_source(source)
+        });
     }
     match (
         cfg.profile_value(profile, "sso_start_url"),
@@ -275,12 +298,46 @@ fn profile_session(cfg: &Config, profile: &str, origin: &str) -> Result<Session>
             legacy: true,
             source,
             selector,
+            endpoints,
         }),
         _ => Err(Error::Config(format!(
             "profile '{profile}' in {} has no sso_session (or sso_start_url and sso_region)",
             cfg.path.display()
         ))),
     }
+}
+
+/// The endpoint URLs a profile configures: `services = NAME` pointing at a
+/// `[services NAME]` section with `<service> =` / `endpoint_url =` sub-keys,
+/// and a profile-wide `endpoint_url` (key `*`). None when the profile sets
+/// `ignore_configured_endpoint_urls = true`.
+fn configured_endpoints(cfg: &Config, profile: &str) -> Vec<(String, String)> {
+    let get = |key: &str| cfg.profile_value(profile, key);
+    if get("ignore_configured_endpoint_urls").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if let Some(section) = get("services").and_then(|name| cfg.doc.services(name)) {
+        for service in [
+            Service::SsoOidc,
+            Service::Portal,
+            Service::SsoAdmin,
+            Service::IdentityStore,
+            Service::Organizations,
+            Service::Sts,
+        ] {
+            if let Some(url) = cfg
+                .doc
+                .get_sub(section, service.config_key(), "endpoint_url")
+            {
+                out.push((service.config_key().to_string(), url.to_string()));
+            }
+        }
+    }
+    if let Some(url) = get("endpoint_url") {
+        out.push(("*".to_string(), url.to_string()));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -374,6 +431,31 @@ mod tests {
             assert_eq!(e.exit_code(), 2, "{e}");
             assert!(e.to_string().contains("nope"));
         }
+    }
+
+    #[test]
+    fn profiles_configure_endpoints() {
+        let c = cfg(&format!(
+            "{TWO}\n[profile local]\nsso_session = a\nservices = loc\nendpoint_url = https://all.example\n[services loc]\nsso =\n  endpoint_url = http://127.0.0.1:9\n"
+        ));
+        let flags = SessionFlags {
+            profile: Some("local".into()),
+            ..Default::default()
+        };
+        let s = resolve_session(&c, &flags, &Env::default()).unwrap();
+        assert_eq!(
+            s.endpoint(Service::Portal, &Env::default()).unwrap().base,
+            "http://127.0.0.1:9"
+        );
+        assert_eq!(
+            s.endpoint(Service::SsoOidc, &Env::default()).unwrap().base,
+            "https://all.example"
+        );
+        let env_wins = env(&[("AWS_ENDPOINT_URL_SSO", "https://env.example")]);
+        assert_eq!(
+            s.endpoint(Service::Portal, &env_wins).unwrap().base,
+            "https://env.example"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::cli::{GenerateArgs, Style};
 use crate::config::{Config, Session};
 use crate::context::Ctx;
 use crate::error::{Error, Result};
-use crate::http::{Service, endpoint};
+use crate::http::Service;
 use crate::ini::{Document, SectionKind};
 use crate::naming::{self, Entry, Filters, Named, NamingOptions, RegionRule};
 use crate::portal::{AccountInfo, AccountRoles, Portal};
@@ -63,7 +63,7 @@ pub fn fetch(
     want: &(dyn Fn(&AccountInfo) -> bool + Sync),
 ) -> Result<Vec<AccountRoles>> {
     let token = auth::valid_token(ctx, cfg, session, Some(login))?;
-    let ep = endpoint(Service::Portal, &session.region, &ctx.env, None)?;
+    let ep = session.endpoint(Service::Portal, &ctx.env)?;
     let portal = Portal::new(&ctx.http, &ep.base, &token.access_token);
     let progress = |done: usize, listed: usize| {
         if ctx.stderr_tty {

@@ -18,7 +18,7 @@ use crate::config::{self, Config, Session, SessionFlags};
 use crate::context::Ctx;
 use crate::encoding::{py_json_string, sha1_hex};
 use crate::error::{Error, Result};
-use crate::http::{Service, endpoint};
+use crate::http::Service;
 use crate::portal::Portal;
 use crate::{cache, clock, fsutil, generate};
 
@@ -270,7 +270,7 @@ pub fn credentials(
     }
     let login = flags.login.then_some(&flags.login_options);
     let token = auth::valid_token(ctx, cfg, &target.session, login)?;
-    let ep = endpoint(Service::Portal, &target.session.region, &ctx.env, None)?;
+    let ep = target.session.endpoint(Service::Portal, &ctx.env)?;
     let portal = Portal::new(&ctx.http, &ep.base, &token.access_token);
     let rc = portal
         .get_role_credentials(&target.account_id, &target.role_name)
