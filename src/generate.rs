@@ -411,6 +411,7 @@ mod tests {
             legacy: false,
             source: String::new(),
             selector: "--sso-session corp".into(),
+            endpoints: Vec::new(),
         }
     }
 
