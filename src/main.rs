@@ -10,13 +10,16 @@ line on stderr with the contract's exit code.
 // times) are built ahead of the commands that use them.
 #![allow(dead_code)]
 
+mod admin;
 mod auth;
+mod aws;
 mod cache;
 mod cli;
 mod clock;
 mod commands;
 mod config;
 mod context;
+mod creds;
 mod diff;
 mod encoding;
 mod env;
@@ -28,6 +31,7 @@ mod ini;
 mod naming;
 mod oidc;
 mod output;
+mod pool;
 mod portal;
 mod rand;
 mod sigv4;
@@ -78,5 +82,6 @@ fn run(cli: Cli) -> Result<()> {
             account_ids,
             login,
         } => commands::roles(&ctx, &cfg, &session()?, format, &account_ids, &login),
+        Command::Admin(args) => admin::run(&ctx, &cfg, global.session.profile.as_deref(), &args),
     }
 }

@@ -5,9 +5,6 @@ GetRoleCredentials and Logout, authenticated with the bearer header
 roles.
 */
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use serde::Deserialize;
 
 use crate::encoding::percent_encode;
@@ -194,53 +191,16 @@ impl<'a> Portal<'a> {
         concurrency: usize,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Vec<AccountRoles>> {
-        let total = accounts.len();
-        let next = AtomicUsize::new(0);
-        let done = AtomicUsize::new(0);
-        let results: Mutex<Vec<Option<Vec<String>>>> = Mutex::new(vec![None; total]);
-        let failure: Mutex<Option<Error>> = Mutex::new(None);
-        let workers = concurrency.clamp(1, total.max(1));
-        std::thread::scope(|scope| {
-            for _ in 0..workers {
-                scope.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= total || lock(&failure).is_some() {
-                            return;
-                        }
-                        match self.list_account_roles(&accounts[i].account_id) {
-                            Ok(roles) => lock(&results)[i] = Some(roles),
-                            Err(e) => {
-                                lock(&failure).get_or_insert(e);
-                                return;
-                            }
-                        }
-                        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-                    }
-                });
-            }
-        });
-        if let Some(e) = into_inner(failure) {
-            return Err(e);
-        }
+        let roles = crate::pool::map(
+            &accounts,
+            concurrency,
+            |a| self.list_account_roles(&a.account_id),
+            progress,
+        )?;
         Ok(accounts
             .into_iter()
-            .zip(into_inner(results))
-            .map(|(account, roles)| AccountRoles {
-                account,
-                roles: roles.unwrap_or_default(),
-            })
+            .zip(roles)
+            .map(|(account, roles)| AccountRoles { account, roles })
             .collect())
     }
-}
-
-/// Locks a mutex, recovering the data if a thread panicked (a panic is a bug,
-/// but the listing's data stays consistent per slot).
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn into_inner<T>(m: Mutex<T>) -> T {
-    m.into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
