@@ -303,6 +303,8 @@ pub enum AuthProblem {
     UnknownKey,
     /// The signature does not match: a wrong secret key.
     BadSignature,
+    /// The signature is for another region or service than the endpoint's.
+    WrongScope,
     /// The request time is more than 15 minutes off the service's clock.
     ClockSkew,
     /// The session token has expired.
@@ -320,6 +322,9 @@ impl AuthProblem {
             || matches!(e.code.as_str(), "RequestExpired" | "RequestTimeTooSkewed")
         {
             return Some(AuthProblem::ClockSkew);
+        }
+        if e.message.contains("Credential should be scoped") {
+            return Some(AuthProblem::WrongScope);
         }
         Some(match e.code.as_str() {
             "UnrecognizedClientException" | "InvalidClientTokenId" => AuthProblem::UnknownKey,
@@ -341,6 +346,9 @@ impl AuthProblem {
             }
             AuthProblem::BadSignature => {
                 "the request signature does not match: the secret access key is wrong"
+            }
+            AuthProblem::WrongScope => {
+                "the request was signed for another region or service than the endpoint expects; check --region"
             }
             AuthProblem::ClockSkew => {
                 "this machine's clock is more than 15 minutes off; fix the system time"

@@ -345,19 +345,11 @@ impl Http {
     /// before every attempt: SigV4 signs each attempt anew, because a retry
     /// after a long backoff must carry a fresh `X-Amz-Date`. An error from
     /// `prepare` ends the request without a retry.
-    pub fn send_signed(
-        &self,
-        req: &Request,
-        prepare: &Prepare,
-    ) -> Result<Response> {
+    pub fn send_signed(&self, req: &Request, prepare: &Prepare) -> Result<Response> {
         self.send_prepared(req, Some(prepare))
     }
 
-    fn send_prepared(
-        &self,
-        req: &Request,
-        prepare: Option<&Prepare>,
-    ) -> Result<Response> {
+    fn send_prepared(&self, req: &Request, prepare: Option<&Prepare>) -> Result<Response> {
         let mut attempt = 1;
         loop {
             let result = match prepare {
