@@ -318,7 +318,10 @@ pub enum AuthProblem {
 impl AuthProblem {
     /// Classifies an API error by code and message (protocol.md §1.4).
     pub fn of(e: &ApiError) -> Option<AuthProblem> {
+        // AWS words it "Signature expired: … is now earlier than …" for a clock
+        // behind and "Signature not yet current: … is still later than …" ahead.
         if e.message.contains("Signature expired")
+            || e.message.contains("Signature not yet current")
             || matches!(e.code.as_str(), "RequestExpired" | "RequestTimeTooSkewed")
         {
             return Some(AuthProblem::ClockSkew);
@@ -441,6 +444,16 @@ mod tests {
             Some(AuthProblem::UnknownKey)
         );
         assert_eq!(of("ExpiredToken", ""), Some(AuthProblem::Expired));
+        let ahead = "Signature not yet current: 20240101T000000Z is still later than ...";
+        assert_eq!(
+            of("SignatureDoesNotMatch", ahead),
+            Some(AuthProblem::ClockSkew)
+        );
+        let region = "Credential should be scoped to a valid region, not 'x'.";
+        assert_eq!(
+            of("InvalidSignatureException", region),
+            Some(AuthProblem::WrongScope)
+        );
         assert_eq!(
             of("AccessDeniedException", "no"),
             Some(AuthProblem::AccessDenied)

@@ -195,24 +195,13 @@ pub fn effective_profile<'a>(explicit: Option<&'a str>, env: &'a Env) -> &'a str
 }
 
 /// The region for admin calls: `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`,
-/// the profile's `region`, and for an Identity Center profile the
-/// `sso_region` of its session (admin APIs live in the Identity Center home
-/// region, which is where its users log in).
+/// the profile's `region` (cli.md: the Identity Center home region).
 pub fn region(flag: Option<&str>, env: &Env, cfg: &Config, profile: &str) -> Result<String> {
     if let Some(r) = flag.or_else(|| env.first(&["AWS_REGION", "AWS_DEFAULT_REGION"])) {
         return Ok(r.to_string());
     }
     if let Some(r) = cfg.profile_value(profile, "region") {
         return Ok(r.to_string());
-    }
-    if cfg.profile_value(profile, "sso_account_id").is_some() {
-        let flags = SessionFlags {
-            profile: Some(profile.to_string()),
-            ..SessionFlags::default()
-        };
-        if let Ok(session) = config::resolve_session(cfg, &flags, env) {
-            return Ok(session.region);
-        }
     }
     Err(Error::Config(
         "no region for the admin calls: use --region REGION, set AWS_REGION, or add region to the profile"
@@ -230,7 +219,8 @@ pub struct Resolver<'a> {
 }
 
 impl<'a> Resolver<'a> {
-    /// A resolver over the config and credentials files.
+    /// A resolver over the config and credentials files; STS calls (AssumeRole)
+    /// go to `region`.
     pub fn new(
         ctx: &'a Ctx,
         cfg: &'a Config,
@@ -267,12 +257,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn exists(&self, profile: &str) -> bool {
-        self.cfg.doc.profile(profile).is_some()
-            || self
-                .credentials_file
-                .doc
-                .credentials_section(profile)
-                .is_some()
+        profile_exists(self.cfg, self.credentials_file, profile)
     }
 
     /// A key of the profile as botocore merges the files: the credentials file's
@@ -289,13 +274,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn profile(&self, name: &str, chain: &mut Vec<String>) -> Result<Credentials> {
-        if !self.exists(name) {
-            return Err(Error::Config(format!(
-                "profile '{name}' not found in {} or {}",
-                self.cfg.path.display(),
-                self.credentials_file.path.display()
-            )));
-        }
+        require_profile(self.cfg, self.credentials_file, name)?;
         if chain.iter().any(|p| p == name) || chain.len() >= MAX_ROLE_CHAIN {
             chain.push(name.to_string());
             return Err(Error::Config(format!(
@@ -463,6 +442,24 @@ impl<'a> Resolver<'a> {
             ..assumed
         })
     }
+}
+
+fn profile_exists(cfg: &Config, credentials_file: &Config, profile: &str) -> bool {
+    cfg.doc.profile(profile).is_some()
+        || credentials_file.doc.credentials_section(profile).is_some()
+}
+
+/// Fails when a profile is in neither file; checked for `--profile` before
+/// anything else is looked up in it.
+pub fn require_profile(cfg: &Config, credentials_file: &Config, profile: &str) -> Result<()> {
+    if profile_exists(cfg, credentials_file, profile) {
+        return Ok(());
+    }
+    Err(Error::Config(format!(
+        "profile '{profile}' not found in {} or {}",
+        cfg.path.display(),
+        credentials_file.path.display()
+    )))
 }
 
 /// Credentials from the environment, if `AWS_ACCESS_KEY_ID` is set.

@@ -152,9 +152,12 @@ pub fn is_parent_id(s: &str) -> bool {
 
 /// Runs `admin`: resolves the region and credentials, then the subcommand.
 pub fn run(ctx: &Ctx, cfg: &Config, profile: Option<&str>, args: &AdminArgs) -> Result<()> {
+    let credentials_file = Config::load(&ctx.paths.credentials)?;
+    if let Some(p) = profile {
+        creds::require_profile(cfg, &credentials_file, p)?;
+    }
     let profile_name = creds::effective_profile(profile, &ctx.env);
     let region = creds::region(args.region.as_deref(), &ctx.env, cfg, profile_name)?;
-    let credentials_file = Config::load(&ctx.paths.credentials)?;
     let creds = creds::Resolver::new(ctx, cfg, &credentials_file, &region).resolve(profile)?;
     if ctx.debug {
         eprintln!("sso-config: debug: admin in {region} with {}", creds.source);
