@@ -221,7 +221,7 @@ fn assignments_match_the_directory_in_every_format() {
     );
     assert_eq!(lines.len(), d.assignments.len() + 1);
     assert!(lines[1..].iter().all(|l| l.starts_with(&d.instance_arn)));
-    // A name with a comma-free colon and an ampersand survives CSV as is.
+    // A name with a colon, an ampersand and a non-ASCII letter needs no CSV quoting.
     assert!(csv.stdout.contains(",Security: Audit & Logs (Ü)\n"));
 
     // Deterministic: account name (case-blind), account id, permission set, principal.
@@ -891,4 +891,53 @@ fn missing_credentials_and_region_are_configuration_errors() {
     let r = Run::new(format!("{cmd:?}"), cmd.output().unwrap());
     r.code(2).one_error_line("AWS_SECRET_ACCESS_KEY is not");
     assert!(t.fake.requests().is_empty());
+}
+
+#[test]
+fn debug_output_never_shows_secrets() {
+    let t = admin_env("admin_debug_redacted");
+    let session = TestKey::Session.credentials();
+    write_credentials(
+        &t,
+        &format!(
+            "[base]\naws_access_key_id = {}\naws_secret_access_key = {}\naws_session_token = {}\n",
+            session.access_key_id,
+            session.secret_access_key,
+            session.session_token.clone().unwrap()
+        ),
+    );
+    t.write_config(&format!(
+        "{}\n[profile role]\nrole_arn = arn:aws:iam::234567890123:role/OrgAdmin\nsource_profile = base\nregion = {REGION}\n",
+        t.session_config("corp")
+    ));
+    let r = t.run([
+        "admin",
+        "assignments",
+        "--profile",
+        "role",
+        "--target",
+        "234567890123",
+        "--debug",
+    ]);
+    r.code(0)
+        .stderr_has("canonical request")
+        .stderr_has("(redacted)");
+    let mut secrets = vec![
+        session.secret_access_key.clone(),
+        session.session_token.clone().unwrap(),
+    ];
+    // The assumed role's secrets, as the fake recorded the requests signed with them.
+    for req in t.fake.requests() {
+        if let Some(token) = req.header("x-amz-security-token") {
+            secrets.push(token.to_string());
+        }
+        if let Some(auth) = req.header("authorization") {
+            let signature = auth.rsplit("Signature=").next().unwrap().to_string();
+            secrets.push(signature);
+        }
+    }
+    assert!(secrets.len() > 4);
+    for s in &secrets {
+        assert!(!r.stderr.contains(s.as_str()), "{s} leaked:\n{}", r.stderr);
+    }
 }

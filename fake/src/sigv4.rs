@@ -520,6 +520,183 @@ mod tests {
         );
     }
 
+    const NOW: i64 = 1_704_164_645; // 20240102T030405Z
+
+    /// A JSON 1.1 request signed with `key` for `region`/`service` at `at`, signing
+    /// `signed` (all headers when empty).
+    fn signed(
+        key: &TestCredentials,
+        region: &str,
+        service: &str,
+        at: i64,
+        signed: &[&str],
+    ) -> Request {
+        let date = format_amz_date(at);
+        let mut headers = vec![
+            ("host", "127.0.0.1:1234".to_string()),
+            ("content-type", "application/x-amz-json-1.1".to_string()),
+            (
+                "x-amz-target",
+                "SWBExternalService.ListInstances".to_string(),
+            ),
+            ("x-amz-date", date.clone()),
+        ];
+        if let Some(t) = &key.session_token {
+            headers.push(("x-amz-security-token", t.clone()));
+        }
+        let pairs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut req = request(&pairs, "{}");
+        let mut names: Vec<String> = if signed.is_empty() {
+            headers.iter().map(|(k, _)| k.to_string()).collect()
+        } else {
+            signed.iter().map(|s| s.to_string()).collect()
+        };
+        names.sort();
+        let scope = format!("{}/{region}/{service}/aws4_request", &date[..8]);
+        let sts = format!(
+            "AWS4-HMAC-SHA256\n{date}\n{scope}\n{}",
+            sha256_hex(canonical_request(&req, &names).as_bytes())
+        );
+        let k = [&date[..8], region, service, "aws4_request"].iter().fold(
+            format!("AWS4{}", key.secret_access_key).into_bytes(),
+            |k, p| hmac_sha256(&k, p.as_bytes()),
+        );
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={}, Signature={}",
+            key.access_key_id,
+            names.join(";"),
+            hex(&hmac_sha256(&k, sts.as_bytes()))
+        );
+        req.headers.push(("authorization".to_string(), auth));
+        req
+    }
+
+    fn check(st: &State, req: &Request, now: i64) -> Result<Caller, ApiError> {
+        let expected = Expected {
+            region: "eu-west-1",
+            service: "sso",
+            needs_target: true,
+        };
+        verify(st, req, &expected, now)
+    }
+
+    fn fails(r: Result<Caller, ApiError>, code: &str, text: &str) {
+        let e = r.unwrap_err();
+        assert_eq!(e.code, code, "{}", e.message);
+        assert!(e.message.contains(text), "{}", e.message);
+    }
+
+    #[test]
+    fn verification_accepts_good_signatures_and_names_each_fault() {
+        let st = State::default();
+        let admin = TestKey::Admin.credentials();
+        let good = signed(&admin, "eu-west-1", "sso", NOW, &[]);
+        assert_eq!(
+            check(&st, &good, NOW).unwrap(),
+            Caller::Test(TestKey::Admin)
+        );
+        assert!(check(&st, &good, NOW + MAX_SKEW_SECS).is_ok());
+
+        let bad = "InvalidSignatureException";
+        fails(
+            check(&st, &good, NOW + MAX_SKEW_SECS + 1),
+            bad,
+            "Signature expired",
+        );
+        fails(
+            check(&st, &good, NOW - MAX_SKEW_SECS - 1),
+            bad,
+            "not yet current",
+        );
+        let r = signed(&admin, "us-east-1", "sso", NOW, &[]);
+        fails(check(&st, &r, NOW), bad, "valid region");
+        let r = signed(&admin, "eu-west-1", "sso-admin", NOW, &[]);
+        fails(check(&st, &r, NOW), bad, "correct service");
+        let r = signed(
+            &admin,
+            "eu-west-1",
+            "sso",
+            NOW,
+            &["content-type", "host", "x-amz-date"],
+        );
+        fails(check(&st, &r, NOW), bad, "'x-amz-target' must be");
+        let mut tampered = signed(&admin, "eu-west-1", "sso", NOW, &[]);
+        tampered.body = b"{\"MaxResults\":1}".to_vec();
+        fails(check(&st, &tampered, NOW), bad, "does not match");
+        let mut wrong = admin.clone();
+        wrong.secret_access_key.push('x');
+        fails(
+            check(&st, &signed(&wrong, "eu-west-1", "sso", NOW, &[]), NOW),
+            bad,
+            "does not match",
+        );
+
+        let mut unknown = admin.clone();
+        unknown.access_key_id = "AKIAUNKNOWN000000000".to_string();
+        let r = signed(&unknown, "eu-west-1", "sso", NOW, &[]);
+        fails(
+            check(&st, &r, NOW),
+            "UnrecognizedClientException",
+            "invalid",
+        );
+        let mut tokenless = TestKey::Session.credentials();
+        tokenless.session_token = None;
+        let r = signed(&tokenless, "eu-west-1", "sso", NOW, &[]);
+        fails(
+            check(&st, &r, NOW),
+            "UnrecognizedClientException",
+            "invalid",
+        );
+        let r = signed(
+            &TestKey::Session.credentials(),
+            "eu-west-1",
+            "sso",
+            NOW,
+            &[],
+        );
+        assert_eq!(check(&st, &r, NOW).unwrap(), Caller::Test(TestKey::Session));
+        let r = signed(
+            &TestKey::Expired.credentials(),
+            "eu-west-1",
+            "sso",
+            NOW,
+            &[],
+        );
+        fails(check(&st, &r, NOW), "ExpiredTokenException", "expired");
+
+        let mut unsigned = good;
+        unsigned.headers.retain(|(k, _)| k != "authorization");
+        fails(
+            check(&st, &unsigned, NOW),
+            "MissingAuthenticationTokenException",
+            "Missing",
+        );
+    }
+
+    #[test]
+    fn issued_credentials_verify_until_they_expire() {
+        let mut st = State::default();
+        st.credentials.insert(
+            "ASIAISSUED0000000001".to_string(),
+            crate::state::IssuedCredentials {
+                secret_access_key: "issued/secret".to_string(),
+                session_token: "issued-token".to_string(),
+                expires_at_ms: (NOW as u64 + 60) * 1000,
+                account_id: "111122223333".to_string(),
+                role_name: "Admin".to_string(),
+            },
+        );
+        let key = TestCredentials {
+            access_key_id: "ASIAISSUED0000000001".to_string(),
+            secret_access_key: "issued/secret".to_string(),
+            session_token: Some("issued-token".to_string()),
+        };
+        let r = signed(&key, "eu-west-1", "sso", NOW, &[]);
+        assert!(matches!(check(&st, &r, NOW), Ok(Caller::Role { .. })));
+        let r = signed(&key, "eu-west-1", "sso", NOW + 60, &[]);
+        fails(check(&st, &r, NOW + 60), "ExpiredTokenException", "expired");
+    }
+
     #[test]
     fn authorization_structure() {
         let good = format!(
