@@ -256,8 +256,8 @@ fn expand_targets(
 }
 
 /// Resolves `--principal` values to `(type, id)`: names through GetUserId /
-/// GetGroupId, bare ids through DescribeUser and then DescribeGroup (which
-/// also gives their names).
+/// GetGroupId, bare ids through DescribeUser and then DescribeGroup (whose
+/// answers also give the names `--names` prints).
 fn resolve_principals(
     admin: &Admin,
     s: &Scope,
@@ -293,7 +293,11 @@ fn resolve_principals(
     for (p, r) in wanted.iter().zip(resolved) {
         match r {
             Some((kind, id, name)) => {
-                names.principals.insert((kind, id.clone()), name);
+                // Only a Describe answer gives the stored spelling; a name typed
+                // in a filter may differ in case from it.
+                if matches!(p, PrincipalFilter::Id(_)) {
+                    names.principals.insert((kind, id.clone()), name);
+                }
                 if !out.contains(&(kind, id.clone())) {
                     out.push((kind, id));
                 }
