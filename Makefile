@@ -30,6 +30,9 @@ demo:
 	cargo build --release --workspace
 	./scripts/demo.sh
 
+bench: static
+	SSO_CONFIG_BENCH_BIN=$(CURDIR)/$(STATIC_BIN) cargo bench --bench bench
+
 install: build
 	install -d $(PREFIX)/bin
 	install -m 0755 target/release/sso-config $(PREFIX)/bin/sso-config

@@ -33,7 +33,7 @@ pub enum Flow {
 }
 
 /// Options of an interactive login.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoginOptions {
     /// The flow.
     pub flow: Flow,
@@ -151,18 +151,30 @@ pub fn login(ctx: &Ctx, cfg: &Config, session: &Session, opts: &LoginOptions) ->
     };
     let oidc_ep = endpoint(Service::SsoOidc, &session.region, &ctx.env, None)?;
     let oidc = Oidc::new(&ctx.http, &oidc_ep.base);
-    let (reg, resp) = if pkce {
-        pkce_login(ctx, &oidc, session, opts.callback_port)?
-    } else {
-        let reg = registration(ctx, &oidc, session, None)?;
-        let resp = oidc::device_flow(
-            &oidc,
-            &reg.client_id,
-            &reg.client_secret,
-            &session.start_url,
-            ctx,
-        )?;
-        (reg, resp)
+    let flow = || {
+        if pkce {
+            pkce_login(ctx, &oidc, session, opts.callback_port)
+        } else {
+            let reg = registration(ctx, &oidc, session, None)?;
+            let resp = oidc::device_flow(
+                &oidc,
+                &reg.client_id,
+                &reg.client_secret,
+                &session.start_url,
+                ctx,
+            )?;
+            Ok((reg, resp))
+        }
+    };
+    let (reg, resp) = match flow() {
+        // A cached registration the service no longer knows (deleted, or its
+        // secret rotated): forget it and register again, once.
+        Err(Error::Api(e)) if e.kind() == "invalid_client" => {
+            let path = cache::registration_path(&ctx.paths.sso_cache, &session.cache_identity());
+            fsutil::remove_if_exists(&path)?;
+            flow()?
+        }
+        other => other?,
     };
     let token = Token {
         start_url: Some(session.start_url.clone()),

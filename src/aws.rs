@@ -105,6 +105,12 @@ impl<'a> Aws<'a> {
         }
     }
 
+    /// How many threads a pool of calls should use: the HTTP client's cap on
+    /// requests in flight (its governor paces them below that).
+    pub fn max_in_flight(&self) -> usize {
+        self.http.max_in_flight()
+    }
+
     /// The credentials in use.
     pub fn credentials(&self) -> &Credentials {
         self.creds

@@ -13,6 +13,8 @@ use crate::admin::{AdminAction, AdminArgs, AssignmentFilters, LookupKind, Princi
 use crate::auth::{Flow, LoginOptions};
 use crate::config::SessionFlags;
 use crate::error::Error;
+use crate::export::ExportFormat;
+use crate::role::RoleFlags;
 
 /// What the user asked for.
 #[derive(Debug)]
@@ -55,6 +57,48 @@ pub enum Command {
         /// `--all`.
         all: bool,
     },
+    /// `credential-process`.
+    CredentialProcess(RoleFlags),
+    /// `export` (alias `env`).
+    Export {
+        /// Role selection.
+        role: RoleFlags,
+        /// `--format`.
+        format: ExportFormat,
+        /// `--write-credentials [NAME]`: `Some(None)` means the profile name.
+        write_credentials: Option<Option<String>>,
+    },
+    /// `exec` (alias `run-as`).
+    Exec {
+        /// Role selection.
+        role: RoleFlags,
+        /// The program to run.
+        program: OsString,
+        /// Its arguments, as given.
+        args: Vec<OsString>,
+    },
+    /// `console`.
+    Console {
+        /// Role selection.
+        role: RoleFlags,
+        /// `--destination URL-or-path`.
+        destination: Option<String>,
+        /// `--print`.
+        print: bool,
+        /// `--duration SECONDS`.
+        duration: Option<u32>,
+    },
+    /// `check`.
+    Check {
+        /// Optional role to check.
+        role: RoleFlags,
+        /// `--json`.
+        json: bool,
+    },
+    /// `completion SHELL`.
+    Completion(String),
+    /// Hidden `__complete profiles|sessions`, used by the completion scripts.
+    Complete(String),
     /// `roles`.
     Roles {
         /// Output format.
@@ -135,6 +179,12 @@ Commands:
   login        log in and share the token with the AWS CLI and SDKs
   logout       log out and remove cached tokens and role credentials
   roles        list accounts and roles
+  credential-process   credentials for a profile's credential_process
+  export       credentials as shell variables, JSON or into the credentials file (alias: env)
+  exec         run a command with a role's credentials (alias: run-as)
+  console      open the AWS console as a role
+  check        diagnose the session, token and access
+  completion   print a bash, zsh or fish completion script
   admin        Identity Center administration: lookup, assignments (SigV4)
   help CMD     help for one command
 
@@ -236,6 +286,59 @@ assignments:
 Unknown names are listed on stderr after the known ones are printed (exit 1).
 ";
 
+const ROLE_HELP: &str = "\
+Role: --profile P (with sso_account_id and sso_role_name), or a session plus
+      --account-id A --role-name R
+  --region R             region for the consumers (default: the profile's)
+  --expiry-window SECS   reuse cached credentials until this long before expiry (default 900)
+  --login                allow an interactive login when no token is usable (else exit 3)
+";
+
+/// `credential-process` help.
+pub const CREDENTIAL_PROCESS_USAGE: &str = "\
+Usage: sso-config credential-process [ROLE OPTIONS]
+
+Prints the credential_process JSON for a role. Credentials are cached in the AWS
+CLI's role cache and reused; concurrent callers share one fetch. In ~/.aws/config:
+
+  [profile app]
+  credential_process = /usr/local/bin/sso-config credential-process --sso-session corp --account-id 111122223333 --role-name ReadOnly
+
+Run 'sso-config help role' for the role options.
+";
+
+/// `export` help.
+pub const EXPORT_USAGE: &str = "\
+Usage: sso-config export [ROLE OPTIONS] [--format F] [--write-credentials [NAME]]
+
+Formats: env (default), env-no-export, fish, powershell, windows-cmd, dotenv, json, process.
+  eval \"$(sso-config export --profile prod.Admin)\"
+  --write-credentials [NAME]   write section NAME (default: the profile) of the credentials file
+";
+
+/// `exec` help.
+pub const EXEC_USAGE: &str = "\
+Usage: sso-config exec [ROLE OPTIONS] [--] COMMAND [ARGS...]
+
+Runs COMMAND with the role's credentials in its environment (AWS_PROFILE removed);
+its exit status is ours.
+";
+
+/// `console` help.
+pub const CONSOLE_USAGE: &str = "\
+Usage: sso-config console [ROLE OPTIONS] [--destination URL-or-path] [--duration SECS] [--print]
+
+Opens the AWS console as the role (federated sign-in); --print prints the URL instead.
+";
+
+/// `check` help.
+pub const CHECK_USAGE: &str = "\
+Usage: sso-config check [--profile P | --account-id A --role-name R] [--json]
+
+Shows the resolved session and where it came from, the token's state, and whether
+the named access exists. Exit 0 all well, 3 login needed, 1 otherwise.
+";
+
 /// Parses the command line (without the program name).
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, Error> {
     parse_inner(lexopt::Parser::from_args(args)).map_err(|e| match e {
@@ -318,6 +421,28 @@ fn parse_inner(mut p: lexopt::Parser) -> Result<Cli, Parsed> {
         Some("login") => parse_login(p, global),
         Some("logout") => parse_logout(p, global),
         Some("roles") => parse_roles(p, global),
+        Some("credential-process") => parse_credential_process(p, global),
+        Some("export" | "env") => parse_export(p, global),
+        Some("exec" | "run-as") => parse_exec(p, global),
+        Some("console") => parse_console(p, global),
+        Some("check") => parse_check(p, global),
+        Some(word @ ("completion" | "__complete")) => {
+            let Some(Tok::Value(v)) = next(&mut p)? else {
+                return Err(Error::Usage(format!("{word} needs an argument")).into());
+            };
+            let arg = string(v)?;
+            if let Some(extra) = next(&mut p)? {
+                return Err(unexpected(extra));
+            }
+            Ok(Cli::Run(
+                global,
+                Box::new(if word == "completion" {
+                    Command::Completion(arg)
+                } else {
+                    Command::Complete(arg)
+                }),
+            ))
+        }
         Some("admin") => parse_admin(p, global),
         Some(other) => Err(Error::Usage(format!(
             "unknown command '{other}'; run 'sso-config --help' for the list"
@@ -332,8 +457,15 @@ fn help_for(cmd: &str) -> Result<&'static str, Error> {
         "login" => LOGIN_USAGE,
         "logout" => LOGOUT_USAGE,
         "roles" => ROLES_USAGE,
+        "credential-process" => CREDENTIAL_PROCESS_USAGE,
+        "export" | "env" => EXPORT_USAGE,
+        "exec" | "run-as" => EXEC_USAGE,
+        "console" => CONSOLE_USAGE,
+        "check" => CHECK_USAGE,
+        "completion" => "Usage: sso-config completion bash|zsh|fish\n",
         "admin" => ADMIN_USAGE,
         "session" => SESSION_HELP,
+        "role" => ROLE_HELP,
         other => {
             return Err(Error::Usage(format!(
                 "no help for unknown command '{other}'"
@@ -619,6 +751,159 @@ fn parse_admin(mut p: lexopt::Parser, mut global: Global) -> Result<Cli, Parsed>
     Ok(Cli::Run(global, Box::new(Command::Admin(args))))
 }
 
+/// Takes role-selection flags.
+fn role_flag(name: &str, p: &mut lexopt::Parser, r: &mut RoleFlags) -> Result<bool, Parsed> {
+    match name {
+        "account-id" => r.account_id = Some(value(p)?),
+        "role-name" => r.role_name = Some(value(p)?),
+        "region" => r.region = Some(value(p)?),
+        "login" => r.login = true,
+        "expiry-window" => {
+            let v = value(p)?;
+            let secs = v.parse::<i64>().ok().filter(|s| *s >= 0).ok_or_else(|| {
+                Error::Usage(format!("--expiry-window: '{v}' is not a number of seconds"))
+            })?;
+            r.expiry_window = Some(secs);
+        }
+        _ => return login_flag(name, p, &mut r.login_options),
+    }
+    Ok(true)
+}
+
+fn parse_credential_process(mut p: lexopt::Parser, mut global: Global) -> Result<Cli, Parsed> {
+    let mut role = RoleFlags::default();
+    if let Some(help) = flags(&mut p, &mut global, CREDENTIAL_PROCESS_USAGE, |n, p| {
+        role_flag(n, p, &mut role)
+    })? {
+        return Ok(help);
+    }
+    Ok(Cli::Run(global, Box::new(Command::CredentialProcess(role))))
+}
+
+fn parse_export(mut p: lexopt::Parser, mut global: Global) -> Result<Cli, Parsed> {
+    let mut role = RoleFlags::default();
+    let mut format = ExportFormat::default();
+    let mut write_credentials = None;
+    let take = |name: &str, p: &mut lexopt::Parser| {
+        match name {
+            "format" => {
+                let v = value(p)?;
+                format = ExportFormat::parse(&v).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--format: '{v}' is not one of env, env-no-export, fish, powershell, windows-cmd, dotenv, json, process"
+                    ))
+                })?;
+            }
+            "write-credentials" => {
+                write_credentials =
+                    Some(optional_path(p)?.map(|p| p.to_string_lossy().into_owned()));
+            }
+            _ => return role_flag(name, p, &mut role),
+        }
+        Ok(true)
+    };
+    if let Some(help) = flags(&mut p, &mut global, EXPORT_USAGE, take)? {
+        return Ok(help);
+    }
+    Ok(Cli::Run(
+        global,
+        Box::new(Command::Export {
+            role,
+            format,
+            write_credentials,
+        }),
+    ))
+}
+
+/// `exec`: flags until the first positional word (or after `--`), which is the
+/// program; everything after it is passed on untouched.
+fn parse_exec(mut p: lexopt::Parser, mut global: Global) -> Result<Cli, Parsed> {
+    let mut role = RoleFlags::default();
+    let program = loop {
+        match next(&mut p)? {
+            None => {
+                return Err(Error::Usage(
+                    "exec needs a command to run: sso-config exec --profile P -- CMD".into(),
+                )
+                .into());
+            }
+            Some(Tok::Help) => return Ok(Cli::Help(EXEC_USAGE)),
+            Some(Tok::Value(v)) => break v,
+            Some(Tok::Flag(name)) => {
+                if !role_flag(&name, &mut p, &mut role)?
+                    && !global_flag(&name, &mut p, &mut global)?
+                {
+                    return Err(unexpected(Tok::Flag(name)));
+                }
+            }
+            Some(other) => return Err(unexpected(other)),
+        }
+    };
+    let args: Vec<OsString> = p.raw_args()?.collect();
+    Ok(Cli::Run(
+        global,
+        Box::new(Command::Exec {
+            role,
+            program,
+            args,
+        }),
+    ))
+}
+
+fn parse_console(mut p: lexopt::Parser, mut global: Global) -> Result<Cli, Parsed> {
+    let mut role = RoleFlags::default();
+    let (mut destination, mut print, mut duration) = (None, false, None);
+    let take = |name: &str, p: &mut lexopt::Parser| {
+        match name {
+            "destination" => destination = Some(value(p)?),
+            "print" => print = true,
+            "duration" => {
+                let v = value(p)?;
+                let secs = v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|s| (900..=43200).contains(s))
+                    .ok_or_else(|| {
+                        Error::Usage(format!(
+                            "--duration: '{v}' is not between 900 and 43200 seconds"
+                        ))
+                    })?;
+                duration = Some(secs);
+            }
+            _ => return role_flag(name, p, &mut role),
+        }
+        Ok(true)
+    };
+    if let Some(help) = flags(&mut p, &mut global, CONSOLE_USAGE, take)? {
+        return Ok(help);
+    }
+    Ok(Cli::Run(
+        global,
+        Box::new(Command::Console {
+            role,
+            destination,
+            print,
+            duration,
+        }),
+    ))
+}
+
+fn parse_check(mut p: lexopt::Parser, mut global: Global) -> Result<Cli, Parsed> {
+    let mut role = RoleFlags::default();
+    let mut json = false;
+    let take = |name: &str, p: &mut lexopt::Parser| {
+        if name == "json" {
+            json = true;
+            return Ok(true);
+        }
+        role_flag(name, p, &mut role)
+    };
+    if let Some(help) = flags(&mut p, &mut global, CHECK_USAGE, take)? {
+        return Ok(help);
+    }
+    Ok(Cli::Run(global, Box::new(Command::Check { role, json })))
+}
+
 fn parse_format(v: &str) -> Result<Format, Error> {
     match v {
         "table" => Ok(Format::Table),
@@ -789,6 +1074,90 @@ mod tests {
             &["admin", "lookup", "user", "a", "--names"],
             &["admin", "frob"],
             &["admin", "assignments", "--principal", "user:"],
+        ] {
+            assert_eq!(run(bad).unwrap_err().exit_code(), 2, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn exec_takes_the_rest_verbatim() {
+        let (
+            g,
+            Command::Exec {
+                role,
+                program,
+                args,
+            },
+        ) = command(&[
+            "exec",
+            "--profile",
+            "p",
+            "--",
+            "aws",
+            "--profile",
+            "x",
+            "s3",
+            "ls",
+        ])
+        else {
+            panic!()
+        };
+        assert_eq!(g.session.profile.as_deref(), Some("p"));
+        assert_eq!(role, RoleFlags::default());
+        assert_eq!(program, "aws");
+        assert_eq!(args, ["--profile", "x", "s3", "ls"]);
+        let (_, Command::Exec { program, args, .. }) =
+            command(&["run-as", "--account-id", "1", "--role-name", "R", "env"])
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (program.as_os_str(), args.len()),
+            (std::ffi::OsStr::new("env"), 0)
+        );
+        assert_eq!(run(&["exec", "--profile", "p"]).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn export_and_credential_process_flags() {
+        let (
+            _,
+            Command::Export {
+                format,
+                write_credentials,
+                role,
+            },
+        ) = command(&[
+            "env",
+            "--format",
+            "fish",
+            "--write-credentials",
+            "--expiry-window",
+            "60",
+        ])
+        else {
+            panic!()
+        };
+        assert_eq!(format, ExportFormat::Fish);
+        assert_eq!(write_credentials, Some(None));
+        assert_eq!(role.expiry_window, Some(60));
+        let (_, Command::CredentialProcess(r)) = command(&[
+            "credential-process",
+            "--sso-session",
+            "s",
+            "--account-id",
+            "1",
+            "--role-name",
+            "R",
+            "--login",
+        ]) else {
+            panic!()
+        };
+        assert!(r.login);
+        for bad in [
+            &["export", "--format", "yaml"][..],
+            &["console", "--duration", "5"],
+            &["credential-process", "--expiry-window", "-1"],
         ] {
             assert_eq!(run(bad).unwrap_err().exit_code(), 2, "{bad:?}");
         }

@@ -1,14 +1,19 @@
 /*!
-The small commands: `login`, `logout` and `roles`. (`generate` has its own
-module.)
+The small commands: `login`, `logout`, `roles`, and the credential consumers
+`credential-process`, `export`, `exec` and `console`. (`generate` and `check`
+have their own modules.)
 */
+
+use std::ffi::OsString;
 
 use crate::auth::{self, LoginOptions};
 use crate::cli::Format;
 use crate::config::{Config, Session};
 use crate::context::Ctx;
-use crate::error::Result;
-use crate::{generate, output};
+use crate::error::{Error, Result};
+use crate::export::{self, ExportFormat};
+use crate::role::{self, RoleFlags, RoleTarget};
+use crate::{console, generate, output};
 
 /// `login`: no prompt while a cached token is valid or refreshable, unless `force`.
 pub fn login(
@@ -62,13 +67,13 @@ pub fn roles(
     account_ids: &[String],
     login: &LoginOptions,
 ) -> Result<()> {
-    let listing = generate::fetch(ctx, cfg, session, login)?;
+    let want = |a: &crate::portal::AccountInfo| {
+        account_ids.is_empty() || account_ids.contains(&a.account_id)
+    };
+    let listing = generate::fetch(ctx, cfg, session, login, &want)?;
     let mut rows: Vec<Vec<String>> = Vec::new();
     for ar in listing {
         let a = &ar.account;
-        if !account_ids.is_empty() && !account_ids.contains(&a.account_id) {
-            continue;
-        }
         for role in &ar.roles {
             rows.push(vec![
                 a.account_id.clone(),
@@ -88,4 +93,108 @@ pub fn roles(
         &rows,
     );
     output::write_stdout(text.as_bytes())
+}
+
+/// `credential-process`: the JSON botocore reads.
+pub fn credential_process(
+    ctx: &Ctx,
+    cfg: &Config,
+    target: &RoleTarget,
+    flags: &RoleFlags,
+) -> Result<()> {
+    let creds = role::credentials(ctx, cfg, target, flags)?;
+    output::write_stdout(export::process_json(&creds).as_bytes())
+}
+
+/// `export`: print in a format, or write into the shared credentials file.
+pub fn export(
+    ctx: &Ctx,
+    cfg: &Config,
+    target: &RoleTarget,
+    flags: &RoleFlags,
+    format: ExportFormat,
+    write_credentials: Option<Option<String>>,
+) -> Result<()> {
+    let creds = role::credentials(ctx, cfg, target, flags)?;
+    match write_credentials {
+        None => output::write_stdout(export::render(format, &creds, target).as_bytes()),
+        Some(name) => {
+            let name = name.or_else(|| target.profile.clone()).ok_or_else(|| {
+                Error::Usage("--write-credentials needs a NAME when no --profile is given".into())
+            })?;
+            export::write_credentials(&ctx.paths.credentials, &name, &creds)?;
+            eprintln!(
+                "sso-config: wrote [{name}] to {} (expires {})",
+                ctx.paths.credentials.display(),
+                crate::clock::format(creds.expiration)
+            );
+            Ok(())
+        }
+    }
+}
+
+/// `exec`: the child gets the credentials through its environment only (never
+/// its arguments); on Unix this process becomes the child, so its exit status
+/// and signals are the child's own.
+pub fn exec(
+    ctx: &Ctx,
+    cfg: &Config,
+    target: &RoleTarget,
+    flags: &RoleFlags,
+    program: OsString,
+    args: Vec<OsString>,
+) -> Result<()> {
+    let creds = role::credentials(ctx, cfg, target, flags)?;
+    let mut cmd = std::process::Command::new(&program);
+    cmd.args(&args)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_DEFAULT_PROFILE");
+    for (k, v) in export::variables(&creds, target.region.as_deref()) {
+        cmd.env(k, v);
+    }
+    let name = program.to_string_lossy().into_owned();
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let e = cmd.exec();
+        Err(Error::Failed(format!("cannot run '{name}': {e}")))
+    }
+    #[cfg(not(unix))]
+    {
+        let status = cmd
+            .status()
+            .map_err(|e| Error::Failed(format!("cannot run '{name}': {e}")))?;
+        match status.code() {
+            Some(0) => Ok(()),
+            Some(code) => Err(Error::Exit(u8::try_from(code).unwrap_or(1))),
+            None => Err(Error::Exit(1)),
+        }
+    }
+}
+
+/// `console`: print or open the federated sign-in URL.
+pub fn console(
+    ctx: &Ctx,
+    cfg: &Config,
+    target: &RoleTarget,
+    flags: &RoleFlags,
+    destination: Option<&str>,
+    print: bool,
+    duration: Option<u32>,
+) -> Result<()> {
+    let creds = role::credentials(ctx, cfg, target, flags)?;
+    let region = target.region.as_deref().unwrap_or(&target.session.region);
+    let base = console::federation_base(region, &ctx.env);
+    let dest = console::destination(region, destination);
+    let url = console::signin_url(&ctx.http, &base, &creds, duration, &dest)?;
+    if print || ctx.no_browser {
+        return output::write_stdout(format!("{url}\n").as_bytes());
+    }
+    webbrowser::open(&url)
+        .map_err(|e| Error::Failed(format!("could not open a browser ({e}); use --print")))?;
+    eprintln!(
+        "sso-config: opened the console as {} in account {}",
+        target.role_name, target.account_id
+    );
+    Ok(())
 }

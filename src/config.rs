@@ -19,8 +19,6 @@ pub struct Config {
     pub path: PathBuf,
     /// The file's lossless model (empty when the file does not exist).
     pub doc: Document,
-    /// Whether the file existed.
-    pub exists: bool,
 }
 
 impl Config {
@@ -28,13 +26,11 @@ impl Config {
     /// is a configuration error naming `file:line`.
     pub fn load(path: &Path) -> Result<Config> {
         let text = fsutil::read_optional(path)?;
-        let exists = text.is_some();
         let doc = Document::parse(text.as_deref().unwrap_or(""))
             .map_err(|e| Error::Config(format!("{}:{}: {}", path.display(), e.line, e.msg)))?;
         Ok(Config {
             path: path.to_path_buf(),
             doc,
-            exists,
         })
     }
 
@@ -295,7 +291,6 @@ mod tests {
         Config {
             path: PathBuf::from("/h/.aws/config"),
             doc: Document::parse(text).unwrap(),
-            exists: true,
         }
     }
 

@@ -10,9 +10,9 @@ sources in botocore's order (protocol.md §6–8):
 Within a profile, as botocore's chain: `role_arn` (STS AssumeRole from a
 `source_profile` or `credential_source = Environment`), then an Identity Center
 profile (`sso_account_id` + `sso_role_name`, resolved with this tool's own
-token cache and GetRoleCredentials — never an interactive login), then static
-keys from the credentials file, then `credential_process`, then static keys
-from the config file.
+token cache and the shared role-credential cache — never an interactive
+login), then static keys from the credentials file, then `credential_process`,
+then static keys from the config file.
 
 Secrets live in [`Secret`], whose `Debug` prints `(redacted)`; no secret ever
 goes into a process argument, a log line or an error message. Every error names
@@ -26,13 +26,12 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::aws::Aws;
-use crate::config::{self, Config, SessionFlags};
+use crate::clock;
+use crate::config::{Config, SessionFlags};
 use crate::context::Ctx;
 use crate::env::Env;
 use crate::error::{Error, Result};
-use crate::http::{Service, endpoint};
-use crate::portal::Portal;
-use crate::{auth, clock, generate};
+use crate::role::{self, RoleFlags};
 
 /// A secret string (secret key, session token). `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
@@ -332,37 +331,28 @@ impl<'a> Resolver<'a> {
         }))
     }
 
+    /// GetRoleCredentials for the profile's account and role, through the
+    /// AWS CLI's role cache that `credential-process` and `export` share (so a
+    /// cached set is reused and a fetched one is cached). No interactive login:
+    /// admin commands run in scripts, and exit 3 with the login command is the
+    /// contract for a missing token.
     fn identity_center(&self, profile: &str) -> Result<Credentials> {
-        let (Some(account_id), Some(role_name)) = (
-            self.value(profile, "sso_account_id"),
-            self.value(profile, "sso_role_name"),
-        ) else {
-            return Err(Error::Config(format!(
-                "profile '{profile}' needs both sso_account_id and sso_role_name"
-            )));
-        };
-        let flags = SessionFlags {
+        let flags = RoleFlags::default();
+        let session_flags = SessionFlags {
             profile: Some(profile.to_string()),
             ..SessionFlags::default()
         };
-        let session = config::resolve_session(self.cfg, &flags, &self.ctx.env)?;
-        // No interactive login here: admin commands run in scripts, and exit 3
-        // with the login command is the contract for a missing token.
-        let token = auth::valid_token(self.ctx, self.cfg, &session, None)?;
-        let ep = endpoint(Service::Portal, &session.region, &self.ctx.env, None)?;
-        let portal = Portal::new(&self.ctx.http, &ep.base, &token.access_token);
-        let rc = portal
-            .get_role_credentials(account_id, role_name)
-            .map_err(|e| generate::login_hint(e, &session))?;
+        let target = role::resolve(self.ctx, self.cfg, &session_flags, &flags)?;
+        let rc = role::credentials(self.ctx, self.cfg, &target, &flags)?;
         Ok(Credentials {
             access_key_id: rc.access_key_id,
             secret_access_key: Secret::new(rc.secret_access_key),
             session_token: Some(Secret::new(rc.session_token)),
-            expiration: clock::from_epoch_millis(rc.expiration),
+            expiration: Some(rc.expiration),
             source: Source::IdentityCenter {
                 profile: profile.to_string(),
-                account_id: account_id.to_string(),
-                role_name: role_name.to_string(),
+                account_id: target.account_id,
+                role_name: target.role_name,
             },
         })
     }

@@ -52,6 +52,8 @@ pub enum Error {
     },
     /// Any other runtime failure with a ready-made message (exit 1).
     Failed(String),
+    /// Exit with this code, the reason already reported (`check`, `exec`).
+    Exit(u8),
 }
 
 /// A non-2xx answer from an AWS service, decoded the way botocore does (protocol.md §1.4).
@@ -85,6 +87,7 @@ impl Error {
         match self {
             Error::Usage(_) | Error::Config(_) => EXIT_USAGE,
             Error::LoginRequired { .. } => EXIT_LOGIN,
+            Error::Exit(code) => *code,
             _ => EXIT_RUNTIME,
         }
     }
@@ -109,6 +112,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Usage(msg) | Error::Config(msg) | Error::Failed(msg) => f.write_str(msg),
+            Error::Exit(code) => write!(f, "exit status {code}"),
             Error::LoginRequired { reason, command } => write!(f, "{reason}; run: {command}"),
             Error::Api(e) => e.fmt(f),
             Error::Net { op, host, msg } => write!(f, "{op}: cannot reach {host}: {msg}"),

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::http::{Service, endpoint};
 use crate::ini::{Document, SectionKind};
 use crate::naming::{self, Entry, Filters, Named, NamingOptions, RegionRule};
-use crate::portal::{AccountRoles, DEFAULT_CONCURRENCY, Portal};
+use crate::portal::{AccountInfo, AccountRoles, Portal};
 use crate::{fsutil, output};
 
 /// One profile to write: its name and its keys in order.
@@ -41,8 +41,10 @@ pub fn run(ctx: &Ctx, cfg: &Config, session: &Session, args: &GenerateArgs) -> R
     };
     let mut login = args.login.clone();
     login.start_url_key = args.style == Style::Legacy;
-    let listing = fetch(ctx, cfg, session, &login)?;
-    let profiles = build_profiles(ctx, session, args, &listing);
+    let filters = filters(args);
+    let want = |a: &AccountInfo| filters.keep_account(&a.account_id, &a.account_name);
+    let listing = fetch(ctx, cfg, session, &login, &want)?;
+    let profiles = build_profiles(ctx, session, args, &filters, &listing);
     match target {
         None => {
             let text = render(session, args.style, true, &profiles);
@@ -52,28 +54,27 @@ pub fn run(ctx: &Ctx, cfg: &Config, session: &Session, args: &GenerateArgs) -> R
     }
 }
 
-/// Every account the user can access with its roles.
+/// Every account the user can access (that `want` keeps) with its roles.
 pub fn fetch(
     ctx: &Ctx,
     cfg: &Config,
     session: &Session,
     login: &auth::LoginOptions,
+    want: &(dyn Fn(&AccountInfo) -> bool + Sync),
 ) -> Result<Vec<AccountRoles>> {
     let token = auth::valid_token(ctx, cfg, session, Some(login))?;
     let ep = endpoint(Service::Portal, &session.region, &ctx.env, None)?;
     let portal = Portal::new(&ctx.http, &ep.base, &token.access_token);
-    let accounts = portal.list_accounts().map_err(|e| login_hint(e, session))?;
-    let progress = |done: usize, total: usize| {
+    let progress = |done: usize, listed: usize| {
         if ctx.stderr_tty {
-            eprint!("\rsso-config: fetched roles of {done}/{total} accounts");
-            if done == total {
-                eprint!("\r\x1b[K");
-            }
+            eprint!("\rsso-config: fetched roles of {done}/{listed} accounts");
         }
     };
-    portal
-        .list_all_roles(accounts, DEFAULT_CONCURRENCY, &progress)
-        .map_err(|e| login_hint(e, session))
+    let listing = portal.list_accounts_and_roles(want, &progress);
+    if ctx.stderr_tty {
+        eprint!("\r\x1b[K");
+    }
+    listing.map_err(|e| login_hint(e, session))
 }
 
 /// A 401 from the portal means the token was revoked: say how to log in again.
@@ -90,18 +91,22 @@ pub fn login_hint(e: Error, session: &Session) -> Error {
     }
 }
 
+fn filters(args: &GenerateArgs) -> Filters {
+    Filters {
+        include_accounts: args.include_accounts.clone(),
+        exclude_accounts: args.exclude_accounts.clone(),
+        exclude_roles: args.exclude_roles.clone(),
+    }
+}
+
 /// Names and fills the profiles, sorted, collisions resolved (warnings on stderr).
 fn build_profiles(
     ctx: &Ctx,
     session: &Session,
     args: &GenerateArgs,
+    filters: &Filters,
     listing: &[AccountRoles],
 ) -> Vec<Profile> {
-    let filters = Filters {
-        include_accounts: args.include_accounts.clone(),
-        exclude_accounts: args.exclude_accounts.clone(),
-        exclude_roles: args.exclude_roles.clone(),
-    };
     let rules: Vec<RegionRule> = args
         .region_rules
         .iter()
@@ -117,10 +122,8 @@ fn build_profiles(
         .to_string();
     let mut entries = Vec::new();
     for ar in listing {
+        // The listing holds only the accounts the filters keep.
         let acct = &ar.account;
-        if !filters.keep_account(&acct.account_id, &acct.account_name) {
-            continue;
-        }
         let regions = naming::regions_for(
             &acct.account_id,
             &acct.account_name,

@@ -10,11 +10,11 @@ about to be sent, so commands answered from a cache never pay for it.
 
 use std::io::Read;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::env::Env;
 use crate::error::{ApiError, Error, Result};
+use crate::governor::{DEFAULT_CAP, Governor, Outcome};
 
 /// The services this tool talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,8 +257,6 @@ impl Request {
 /// A successful (2xx) answer.
 #[derive(Debug)]
 pub struct Response {
-    /// HTTP status.
-    pub status: u16,
     /// The body bytes.
     pub body: Vec<u8>,
 }
@@ -299,12 +297,12 @@ impl Settings {
 /// Turns a request into the one to send, before each attempt (SigV4 signing).
 pub type Prepare<'a> = dyn Fn(&Request) -> Result<Request> + 'a;
 
-/// The HTTP client: one agent for the whole process, built on first use.
+/// The HTTP client: one agent for the whole process, built on first use, and
+/// one governor pacing every request by the service's answers.
 pub struct Http {
     settings: Settings,
     agent: OnceLock<std::result::Result<ureq::Agent, String>>,
-    throttled: AtomicU64,
-    requests: AtomicU64,
+    governor: Governor,
 }
 
 impl Http {
@@ -313,19 +311,13 @@ impl Http {
         Http {
             settings,
             agent: OnceLock::new(),
-            throttled: AtomicU64::new(0),
-            requests: AtomicU64::new(0),
+            governor: Governor::new(DEFAULT_CAP),
         }
     }
 
-    /// How many answers so far were throttling errors (for adaptive concurrency).
-    pub fn throttled_count(&self) -> u64 {
-        self.throttled.load(Ordering::Relaxed)
-    }
-
-    /// Whether `--debug` is on.
-    pub fn debug(&self) -> bool {
-        self.settings.debug
+    /// Most requests this client keeps in flight; callers size thread pools by it.
+    pub fn max_in_flight(&self) -> usize {
+        DEFAULT_CAP
     }
 
     fn agent(&self) -> Result<&ureq::Agent> {
@@ -352,10 +344,19 @@ impl Http {
     fn send_prepared(&self, req: &Request, prepare: Option<&Prepare>) -> Result<Response> {
         let mut attempt = 1;
         loop {
+            let permit = self.governor.acquire();
+            // Signed once the governor lets the request go, so that its
+            // X-Amz-Date is as fresh as it can be.
             let result = match prepare {
                 None => self.send_once(req),
                 Some(prepare) => prepare(req).and_then(|signed| self.send_once(&signed)),
             };
+            let throttled = matches!(&result, Err(Error::Api(e)) if is_throttling(e));
+            permit.finish(if throttled {
+                Outcome::Throttled
+            } else {
+                Outcome::Done
+            });
             let Some(base) = retry_base(&result) else {
                 return result;
             };
@@ -377,7 +378,6 @@ impl Http {
 
     fn send_once(&self, req: &Request) -> Result<Response> {
         let agent = self.agent()?;
-        self.requests.fetch_add(1, Ordering::Relaxed);
         if self.settings.debug {
             log_request(req);
         }
@@ -425,13 +425,15 @@ impl Http {
             log_response(req.op, status, &body);
         }
         if (200..300).contains(&status) {
-            return Ok(Response { status, body });
+            return Ok(Response { body });
         }
-        let err = decode_error(req.op, status, error_type.as_deref(), request_id, &body);
-        if is_throttling(&err) {
-            self.throttled.fetch_add(1, Ordering::Relaxed);
-        }
-        Err(Error::Api(err))
+        Err(Error::Api(decode_error(
+            req.op,
+            status,
+            error_type.as_deref(),
+            request_id,
+            &body,
+        )))
     }
 }
 
@@ -449,6 +451,10 @@ fn build_agent(settings: &Settings) -> std::result::Result<ureq::Agent, String> 
         .timeout_recv_body(Some(Duration::from_secs(60)))
         .max_redirects(0)
         .max_idle_connections_per_host(64)
+        // ureq's 128 KiB default buffers, times one connection per request in
+        // flight, would dominate our memory; AWS answers here are small.
+        .input_buffer_size(16 * 1024)
+        .output_buffer_size(16 * 1024)
         .proxy(ureq::Proxy::try_from_env())
         .tls_config(tls.build())
         .build();
@@ -862,6 +868,53 @@ mod tests {
             assert!(d <= Duration::from_secs(20));
             assert!(d <= Duration::from_secs(1) * (1 << (attempt - 1).min(16)));
         }
+    }
+
+    #[test]
+    fn ca_bundle_adds_to_the_builtin_roots() {
+        let dir = std::env::temp_dir().join(format!("sso-config-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // Any certificate in PEM form will do: take a built-in root.
+        let der = webpki_root_certs::TLS_SERVER_ROOT_CERTS[0].as_ref();
+        let mut b64 = crate::encoding::base64url(der)
+            .replace('-', "+")
+            .replace('_', "/");
+        while !b64.len().is_multiple_of(4) {
+            b64.push('=');
+        }
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        let pem = dir.join("ca.pem");
+        std::fs::write(
+            &pem,
+            format!(
+                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+                lines.join("\n")
+            ),
+        )
+        .unwrap();
+        let ureq::tls::RootCerts::Specific(certs) = roots_with_bundle(&pem).unwrap() else {
+            panic!("not specific roots")
+        };
+        assert_eq!(
+            certs.len(),
+            webpki_root_certs::TLS_SERVER_ROOT_CERTS.len() + 1
+        );
+        std::fs::write(&pem, "not a certificate").unwrap();
+        assert!(
+            roots_with_bundle(&pem)
+                .unwrap_err()
+                .contains("no PEM certificate")
+        );
+        assert!(
+            roots_with_bundle(&dir.join("missing.pem"))
+                .unwrap_err()
+                .contains("cannot read CA bundle")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -1,9 +1,10 @@
 /*!
-A bounded pool of scoped std threads for independent blocking calls (the
-portal's per-account role listings, the admin APIs' per-permission-set and
-per-pair listings). Results keep the input order; the first error stops the
-work not yet started and is returned. Throttling is not handled here: every
-call goes through `Http::send`, whose one retry policy backs off.
+A pool of scoped std threads for independent blocking calls (the admin APIs'
+per-permission-set, per-account and per-pair listings). Results keep the input
+order; the first error stops the work not yet started and is returned. The pool
+only bounds threads: every call goes through `Http::send`, whose governor
+decides how many requests are in flight and whose one retry policy backs off
+on throttling.
 */
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -5,16 +5,14 @@ GetRoleCredentials and Logout, authenticated with the bearer header
 roles.
 */
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, mpsc};
+
 use serde::Deserialize;
 
 use crate::encoding::percent_encode;
 use crate::error::{Error, Result};
 use crate::http::{Http, Request};
-
-/// How many ListAccountRoles calls run at once. Identity Center throttles each
-/// user at a modest rate; eight in flight keeps latency hidden without turning
-/// every listing into a burst of 429s.
-pub const DEFAULT_CONCURRENCY: usize = 8;
 
 /// A portal client for one access token.
 pub struct Portal<'a> {
@@ -130,19 +128,11 @@ impl<'a> Portal<'a> {
     /// Every account, following `nextToken` through empty pages.
     pub fn list_accounts(&self) -> Result<Vec<AccountInfo>> {
         let mut out = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
-            let mut q = vec![("max_result", "100")];
-            if let Some(t) = &next {
-                q.push(("next_token", t));
-            }
-            let page: AccountPage = self.get("ListAccounts", "/assignment/accounts", &q)?;
-            out.extend(page.account_list);
-            next = page.next_token.filter(|t| !t.is_empty());
-            if next.is_none() {
-                return Ok(out);
-            }
-        }
+        self.each_account(|a| {
+            out.push(a);
+            true
+        })?;
+        Ok(out)
     }
 
     /// Every role of one account.
@@ -182,25 +172,101 @@ impl<'a> Portal<'a> {
         self.http.send(&req).map(|_| ())
     }
 
-    /// The roles of every account in `accounts`, fetched by a bounded pool of
-    /// threads; `progress` is called after each account. Results keep the input
-    /// order. The first error stops the remaining work and is returned.
-    pub fn list_all_roles(
+    /// Every account with its roles. Accounts stream from ListAccounts into a
+    /// pool of threads that fetch roles while later pages are still coming;
+    /// the HTTP client's governor decides how many requests are in flight.
+    /// Accounts `want` rejects get no ListAccountRoles call. `progress(done,
+    /// listed)` is called after each account. The first error stops the work.
+    pub fn list_accounts_and_roles(
         &self,
-        accounts: Vec<AccountInfo>,
-        concurrency: usize,
+        want: &(dyn Fn(&AccountInfo) -> bool + Sync),
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Vec<AccountRoles>> {
-        let roles = crate::pool::map(
-            &accounts,
-            concurrency,
-            |a| self.list_account_roles(&a.account_id),
-            progress,
-        )?;
-        Ok(accounts
-            .into_iter()
-            .zip(roles)
-            .map(|(account, roles)| AccountRoles { account, roles })
-            .collect())
+        let (work_tx, work_rx) = mpsc::channel::<(usize, AccountInfo)>();
+        let work_rx = Mutex::new(work_rx);
+        let (done_tx, done_rx) = mpsc::channel::<(usize, AccountRoles)>();
+        let failure: Mutex<Option<Error>> = Mutex::new(None);
+        let listed = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..self.http.max_in_flight() {
+                let done_tx = done_tx.clone();
+                let (work_rx, failure, listed, done) = (&work_rx, &failure, &listed, &done);
+                scope.spawn(move || {
+                    loop {
+                        // A statement of its own, so the receiver lock is
+                        // released before the request (a `while let` would
+                        // hold it for the whole loop body).
+                        let item = lock(work_rx).recv();
+                        let Ok((i, account)) = item else { break };
+                        if lock(failure).is_some() {
+                            continue;
+                        }
+                        match self.list_account_roles(&account.account_id) {
+                            Ok(roles) => {
+                                let _ = done_tx.send((i, AccountRoles { account, roles }));
+                                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                                progress(n, listed.load(Ordering::Relaxed));
+                            }
+                            Err(e) => {
+                                lock(failure).get_or_insert(e);
+                            }
+                        }
+                    }
+                });
+            }
+            drop(done_tx);
+            let produced = self.each_account(|account| {
+                let i = listed.fetch_add(1, Ordering::Relaxed);
+                if want(&account) {
+                    let _ = work_tx.send((i, account));
+                } else {
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+                lock(&failure).is_none()
+            });
+            if let Err(e) = produced {
+                lock(&failure).get_or_insert(e);
+            }
+            drop(work_tx);
+        });
+        if let Some(e) = into_inner(failure) {
+            return Err(e);
+        }
+        let mut results: Vec<(usize, AccountRoles)> = done_rx.into_iter().collect();
+        results.sort_by_key(|(i, _)| *i);
+        Ok(results.into_iter().map(|(_, ar)| ar).collect())
     }
+
+    /// Calls `f` with every account as the pages arrive; `f` returns false to stop.
+    fn each_account(&self, mut f: impl FnMut(AccountInfo) -> bool) -> Result<()> {
+        let mut next: Option<String> = None;
+        loop {
+            let mut q = vec![("max_result", "100")];
+            if let Some(t) = &next {
+                q.push(("next_token", t));
+            }
+            let page: AccountPage = self.get("ListAccounts", "/assignment/accounts", &q)?;
+            for account in page.account_list {
+                if !f(account) {
+                    return Ok(());
+                }
+            }
+            next = page.next_token.filter(|t| !t.is_empty());
+            if next.is_none() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Locks a mutex, recovering the data if a thread panicked (a panic is a bug,
+/// but the listing's data stays consistent per slot).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn into_inner<T>(m: Mutex<T>) -> T {
+    m.into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -5,6 +5,7 @@ mod util;
 
 mod admin;
 mod bad_input;
+mod credentials;
 mod generate;
 mod login;
 mod roles;

@@ -251,3 +251,48 @@ fn logout_all_covers_every_cached_token() {
     assert_eq!(t.fake.hits("Logout"), 2);
     assert!(std::fs::read_dir(t.sso_cache()).unwrap().next().is_none());
 }
+
+#[test]
+fn a_registration_the_service_forgot_is_replaced() {
+    let t = TestEnv::new("stale_registration");
+    t.run(["login", "--device-code"]).code(0);
+    t.fake.expire_clients();
+    t.run(["login", "--force", "--device-code"]).code(0);
+    assert_eq!(t.fake.hits("RegisterClient"), 2);
+    assert_eq!(t.fake.hits("CreateToken:device_code"), 2);
+}
+
+#[test]
+fn debug_log_redacts_every_secret() {
+    let t = TestEnv::new("debug_redacts");
+    let r = t.run(["login", "--device-code", "--debug"]);
+    r.code(0);
+    assert!(r.stderr.contains("debug: > POST"), "{}", r.stderr);
+    let token = json(&t.token_file("corp"));
+    for field in ["accessToken", "refreshToken", "clientSecret"] {
+        let secret = token[field].as_str().unwrap();
+        assert!(!r.stderr.contains(secret), "{field} leaked:\n{}", r.stderr);
+    }
+    let r = t.run(["roles", "--debug"]);
+    r.code(0);
+    assert!(
+        r.stderr.contains("x-amz-sso_bearer_token: (redacted)"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains(token["accessToken"].as_str().unwrap()));
+}
+
+#[test]
+fn retries_stop_at_aws_max_attempts() {
+    let mut t = TestEnv::new("max_attempts");
+    t.write_cli_token("corp", "2099-01-01T00:00:00Z");
+    t.env("AWS_MAX_ATTEMPTS", "2");
+    t.fake.fail_next("ListAccounts", 2, 500);
+    t.run(["roles"])
+        .code(1)
+        .one_error_line("ListAccounts failed: InternalServerException (HTTP 500)");
+    assert_eq!(t.fake.hits("ListAccounts"), 2);
+    t.fake.fail_next("ListAccounts", 1, 500);
+    t.run(["roles"]).code(0);
+}

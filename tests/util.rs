@@ -115,6 +115,14 @@ impl TestEnv {
         Run::new(format!("{c:?}"), out)
     }
 
+    /// Starts `n` runs at once and waits for all of them.
+    pub fn run_concurrently(&self, n: usize, args: &[&str]) -> Vec<Run> {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..n).map(|_| s.spawn(|| self.run(args))).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        })
+    }
+
     /// Writes a token cache file the way the AWS CLI does, for a fresh token
     /// issued by the fake, expiring at `expires_at`.
     pub fn write_cli_token(&self, key: &str, expires_at: &str) -> fake_idc::IssuedToken {

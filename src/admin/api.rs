@@ -164,6 +164,13 @@ impl<'a> Admin<'a> {
         self.aws
     }
 
+    /// Threads for a pool of these calls: the HTTP client's in-flight cap, so
+    /// its governor (not the pool) decides how many run at once and slows
+    /// down when the services throttle.
+    pub fn concurrency(&self) -> usize {
+        self.aws.max_in_flight()
+    }
+
     /// sso-admin ListInstances.
     pub fn list_instances(&self) -> Result<Vec<Instance>> {
         self.aws

@@ -22,9 +22,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::api::{Admin, Assignment, PrincipalType};
 use super::lookup::all_permission_sets;
-use super::{
-    AssignmentFilters, CONCURRENCY, PrincipalFilter, Scope, is_account_id, print, scope, unknown,
-};
+use super::{AssignmentFilters, PrincipalFilter, Scope, is_account_id, print, scope, unknown};
 use crate::aws::Api;
 use crate::cli::Format;
 use crate::error::Result;
@@ -218,7 +216,7 @@ fn expand_targets(
     while !level.is_empty() {
         let listed = pool::map(
             &level,
-            CONCURRENCY,
+            admin.concurrency(),
             |parent| {
                 let Some(children) = admin.accounts_for_parent(parent)? else {
                     return Ok(None);
@@ -268,7 +266,7 @@ fn resolve_principals(
     let store = &s.identity_store_id;
     let resolved = pool::map(
         wanted,
-        CONCURRENCY,
+        admin.concurrency(),
         |p| {
             Ok(match p {
                 PrincipalFilter::User(n) => admin
@@ -322,7 +320,7 @@ fn by_principal(
     let one_account = targets.filter(|t| t.len() == 1).and_then(|t| t.first());
     let lists = pool::map(
         principals,
-        CONCURRENCY,
+        admin.concurrency(),
         |(kind, id)| {
             admin.assignments_for_principal(
                 &s.instance_arn,
@@ -363,7 +361,7 @@ fn by_pairs(
         let accounts: Vec<String> = t.iter().cloned().collect();
         let lists = pool::map(
             &accounts,
-            CONCURRENCY,
+            admin.concurrency(),
             |a| admin.permission_sets_for_account(inst, a),
             &no_progress,
         )?;
@@ -377,7 +375,7 @@ fn by_pairs(
     } else {
         let lists = pool::map(
             &permission_sets,
-            CONCURRENCY,
+            admin.concurrency(),
             |ps| admin.accounts_for_permission_set(inst, ps),
             &no_progress,
         )?;
@@ -396,7 +394,7 @@ fn by_pairs(
     let pairs: Vec<(String, String)> = pairs.into_iter().collect();
     let lists = pool::map(
         &pairs,
-        CONCURRENCY,
+        admin.concurrency(),
         |(ps, a)| admin.assignments(inst, a, ps),
         &no_progress,
     )?;
@@ -418,7 +416,7 @@ fn resolve_names(admin: &Admin, s: &Scope, found: &[Assignment], names: &mut Nam
     ps.retain(|arn| !names.permission_sets.contains_key(arn));
     let described = pool::map(
         &ps,
-        CONCURRENCY,
+        admin.concurrency(),
         |arn| admin.describe_permission_set(&s.instance_arn, arn),
         &no_progress,
     )?;
@@ -441,7 +439,7 @@ fn resolve_names(admin: &Admin, s: &Scope, found: &[Assignment], names: &mut Nam
         if ids.len() < describe_limit(Api::IdentityStore) {
             let got = pool::map(
                 &ids,
-                CONCURRENCY,
+                admin.concurrency(),
                 |id| admin.principal_name(store, kind, id),
                 &no_progress,
             )?;
@@ -470,7 +468,7 @@ fn resolve_names(admin: &Admin, s: &Scope, found: &[Assignment], names: &mut Nam
     if accounts.len() < describe_limit(Api::Organizations) {
         let got = pool::map(
             &accounts,
-            CONCURRENCY,
+            admin.concurrency(),
             |id| admin.describe_account(id),
             &no_progress,
         )?;

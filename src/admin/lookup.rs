@@ -8,7 +8,7 @@ the names given; unknown names are reported after the known ones are printed
 use std::collections::HashMap;
 
 use super::api::{Admin, PrincipalType};
-use super::{CONCURRENCY, LookupKind, print, scope, unknown};
+use super::{LookupKind, print, scope, unknown};
 use crate::cli::Format;
 use crate::error::Result;
 use crate::pool;
@@ -61,7 +61,7 @@ pub fn run(
             };
             let ids = pool::map(
                 &names,
-                CONCURRENCY,
+                admin.concurrency(),
                 |n| admin.principal_id(&s.identity_store_id, principal, n),
                 &pool::no_progress,
             )?;
@@ -108,7 +108,7 @@ pub fn all_permission_sets(admin: &Admin, instance: &str) -> Result<Vec<(String,
     let arns = admin.list_permission_sets(instance)?;
     let described = pool::map(
         &arns,
-        CONCURRENCY,
+        admin.concurrency(),
         |arn| admin.describe_permission_set(instance, arn),
         &pool::no_progress,
     )?;

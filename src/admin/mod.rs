@@ -19,11 +19,6 @@ use crate::output;
 
 use api::{Admin, Instance};
 
-/// How many admin calls run at once. sso-admin and identitystore allow a few
-/// dozen requests per second per account; eight in flight hides latency, and
-/// throttling beyond that is absorbed by the retry policy's backoff.
-pub const CONCURRENCY: usize = 8;
-
 /// `admin` flags.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminArgs {
