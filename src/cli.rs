@@ -9,6 +9,7 @@ command, and the same parser continues with that command's flags, as lexopt's
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use crate::admin::{AdminAction, AdminArgs, AssignmentFilters, LookupKind, PrincipalFilter};
 use crate::auth::{Flow, LoginOptions};
 use crate::config::SessionFlags;
 use crate::error::Error;
@@ -107,6 +108,8 @@ pub enum Command {
         /// Flow options for a login if needed.
         login: LoginOptions,
     },
+    /// `admin lookup|assignments|whoami`.
+    Admin(AdminArgs),
 }
 
 /// Output formats of listing commands.
@@ -182,6 +185,7 @@ Commands:
   console      open the AWS console as a role
   check        diagnose the session, token and access
   completion   print a bash, zsh or fish completion script
+  admin        Identity Center administration: lookup, assignments (SigV4)
   help CMD     help for one command
 
 Session (any command): --profile P | --sso-session NAME | --start-url URL --sso-region R
@@ -251,6 +255,35 @@ pub const ROLES_USAGE: &str = "\
 Usage: sso-config roles [--format table|json|csv] [--account-id ID]...
 
 Lists the accounts and roles you can access.
+";
+
+/// `admin` help.
+pub const ADMIN_USAGE: &str = "\
+Usage: sso-config admin lookup instance|identity-store [OPTIONS]
+       sso-config admin lookup user|group|permission-set|account NAME... [OPTIONS]
+       sso-config admin assignments [OPTIONS]
+       sso-config admin whoami [OPTIONS]
+
+Identity Center administration with SigV4-signed calls to sso-admin,
+identitystore and organizations. Credentials: AWS_ACCESS_KEY_ID and
+AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), or --profile P (static keys,
+credential_process, an Identity Center profile, or role_arn + source_profile).
+
+Options:
+  --profile P                 credentials (and region) of profile P (or AWS_PROFILE)
+  --region R                  the Identity Center home region (else AWS_REGION,
+                              AWS_DEFAULT_REGION, the profile's region)
+  --instance-arn ARN          the instance, when the region has several
+  --format table|csv|json     output format (default table)
+
+assignments:
+  --principal user:NAME|group:NAME|ID   only these principals (repeatable)
+  --permission-set NAME|ARN             only these permission sets (repeatable)
+  --target ACCOUNT_ID|OU_ID             only these accounts, or the accounts of an OU (repeatable)
+  --ou-recursive                        OU targets include the accounts of nested OUs
+  --names                               fill in principal, permission set and account names
+
+Unknown names are listed on stderr after the known ones are printed (exit 1).
 ";
 
 const ROLE_HELP: &str = "\
@@ -410,6 +443,7 @@ fn parse_inner(mut p: lexopt::Parser) -> Result<Cli, Parsed> {
                 }),
             ))
         }
+        Some("admin") => parse_admin(p, global),
         Some(other) => Err(Error::Usage(format!(
             "unknown command '{other}'; run 'sso-config --help' for the list"
         ))
@@ -429,6 +463,7 @@ fn help_for(cmd: &str) -> Result<&'static str, Error> {
         "console" => CONSOLE_USAGE,
         "check" => CHECK_USAGE,
         "completion" => "Usage: sso-config completion bash|zsh|fish\n",
+        "admin" => ADMIN_USAGE,
         "session" => SESSION_HELP,
         "role" => ROLE_HELP,
         other => {
@@ -620,6 +655,100 @@ fn parse_roles(mut p: lexopt::Parser, mut global: Global) -> Result<Cli, Parsed>
             login,
         }),
     ))
+}
+
+fn parse_admin(mut p: lexopt::Parser, mut global: Global) -> Result<Cli, Parsed> {
+    let sub = match next(&mut p)? {
+        Some(Tok::Help) | None => return Ok(Cli::Help(ADMIN_USAGE)),
+        Some(Tok::Value(v)) => string(v)?,
+        Some(other) => return Err(unexpected(other)),
+    };
+    let mut kind = None;
+    if sub == "lookup" {
+        kind = match next(&mut p)? {
+            Some(Tok::Help) => return Ok(Cli::Help(ADMIN_USAGE)),
+            Some(Tok::Value(v)) => {
+                let word = string(v)?;
+                Some(LookupKind::parse(&word).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "admin lookup: '{word}' is not one of instance, identity-store, user, group, permission-set, account"
+                    ))
+                })?)
+            }
+            _ => {
+                return Err(Error::Usage(
+                    "admin lookup needs what to look up: instance, identity-store, user, group, permission-set or account".into(),
+                )
+                .into());
+            }
+        };
+    } else if sub != "assignments" && sub != "whoami" {
+        return Err(Error::Usage(format!(
+            "unknown admin command '{sub}'; run 'sso-config help admin'"
+        ))
+        .into());
+    }
+    let mut args = AdminArgs {
+        region: None,
+        format: Format::Table,
+        instance_arn: None,
+        action: AdminAction::Whoami,
+    };
+    let mut filters = AssignmentFilters::default();
+    let mut names = Vec::new();
+    while let Some(tok) = next(&mut p)? {
+        let name = match tok {
+            Tok::Help => return Ok(Cli::Help(ADMIN_USAGE)),
+            Tok::Value(v) if kind.is_some_and(LookupKind::takes_names) => {
+                names.push(string(v)?);
+                continue;
+            }
+            Tok::Flag(name) => name,
+            other => return Err(unexpected(other)),
+        };
+        let filter_flag = matches!(
+            name.as_str(),
+            "principal" | "permission-set" | "target" | "ou-recursive" | "names"
+        );
+        if filter_flag && sub != "assignments" {
+            return Err(Error::Usage(format!("--{name} is a flag of 'admin assignments'")).into());
+        }
+        match name.as_str() {
+            "region" => args.region = Some(value(&mut p)?),
+            "format" => args.format = parse_format(&value(&mut p)?)?,
+            "instance-arn" => args.instance_arn = Some(value(&mut p)?),
+            "principal" => filters
+                .principals
+                .push(PrincipalFilter::parse(&value(&mut p)?)?),
+            "permission-set" => filters.permission_sets.push(value(&mut p)?),
+            "target" => {
+                let t = value(&mut p)?;
+                if !crate::admin::is_account_id(&t) && !crate::admin::is_parent_id(&t) {
+                    return Err(Error::Usage(format!(
+                        "--target: '{t}' is not an account id (12 digits) or an OU id (ou-…)"
+                    ))
+                    .into());
+                }
+                filters.targets.push(t);
+            }
+            "ou-recursive" => filters.ou_recursive = true,
+            "names" => filters.names = true,
+            _ => {
+                if !global_flag(&name, &mut p, &mut global)? {
+                    return Err(unexpected(Tok::Flag(name)));
+                }
+            }
+        }
+    }
+    args.action = match kind {
+        Some(kind) if kind.takes_names() && names.is_empty() => {
+            return Err(Error::Usage("admin lookup: give at least one NAME".into()).into());
+        }
+        Some(kind) => AdminAction::Lookup { kind, names },
+        None if sub == "assignments" => AdminAction::Assignments(filters),
+        None => AdminAction::Whoami,
+    };
+    Ok(Cli::Run(global, Box::new(Command::Admin(args))))
 }
 
 /// Takes role-selection flags.
@@ -885,6 +1014,69 @@ mod tests {
             Cli::Help(ROLES_USAGE)
         ));
         assert!(matches!(run(&["-V"]).unwrap(), Cli::Version));
+    }
+
+    fn admin(args: &[&str]) -> AdminArgs {
+        match command(args) {
+            (_, Command::Admin(a)) => a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn admin_commands() {
+        let a = admin(&[
+            "admin",
+            "lookup",
+            "user",
+            "alice",
+            "--region",
+            "eu-west-1",
+            "bob",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(a.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(a.format, Format::Json);
+        assert_eq!(
+            a.action,
+            AdminAction::Lookup {
+                kind: LookupKind::User,
+                names: vec!["alice".into(), "bob".into()]
+            }
+        );
+        let a = admin(&[
+            "admin",
+            "assignments",
+            "--principal",
+            "group:Admins",
+            "--target",
+            "ou-ab12-cdef3456",
+            "--ou-recursive",
+            "--names",
+            "--profile",
+            "x",
+        ]);
+        let AdminAction::Assignments(f) = a.action else {
+            panic!()
+        };
+        assert!(f.ou_recursive && f.names);
+        assert_eq!(f.principals, [PrincipalFilter::Group("Admins".into())]);
+        let (g, _) = command(&["admin", "whoami", "--profile", "x"]);
+        assert_eq!(g.session.profile.as_deref(), Some("x"));
+        assert!(matches!(run(&["admin"]).unwrap(), Cli::Help(ADMIN_USAGE)));
+        for bad in [
+            &["admin", "lookup"][..],
+            &["admin", "lookup", "user"],
+            &["admin", "lookup", "planet", "x"],
+            &["admin", "lookup", "instance", "extra"],
+            &["admin", "assignments", "--target", "prod"],
+            &["admin", "lookup", "user", "a", "--names"],
+            &["admin", "frob"],
+            &["admin", "assignments", "--principal", "user:"],
+        ] {
+            assert_eq!(run(bad).unwrap_err().exit_code(), 2, "{bad:?}");
+        }
     }
 
     #[test]

@@ -294,6 +294,9 @@ impl Settings {
     }
 }
 
+/// Turns a request into the one to send, before each attempt (SigV4 signing).
+pub type Prepare<'a> = dyn Fn(&Request) -> Result<Request> + 'a;
+
 /// The HTTP client: one agent for the whole process, built on first use, and
 /// one governor pacing every request by the service's answers.
 pub struct Http {
@@ -327,10 +330,27 @@ impl Http {
     /// Sends `req`, retrying throttling, 5xx and connection errors with
     /// full-jitter backoff; a non-2xx answer becomes `Error::Api`.
     pub fn send(&self, req: &Request) -> Result<Response> {
+        self.send_prepared(req, None)
+    }
+
+    /// Like [`Http::send`], but `prepare` turns `req` into the request to send
+    /// before every attempt: SigV4 signs each attempt anew, because a retry
+    /// after a long backoff must carry a fresh `X-Amz-Date`. An error from
+    /// `prepare` ends the request without a retry.
+    pub fn send_signed(&self, req: &Request, prepare: &Prepare) -> Result<Response> {
+        self.send_prepared(req, Some(prepare))
+    }
+
+    fn send_prepared(&self, req: &Request, prepare: Option<&Prepare>) -> Result<Response> {
         let mut attempt = 1;
         loop {
             let permit = self.governor.acquire();
-            let result = self.send_once(req);
+            // Signed once the governor lets the request go, so that its
+            // X-Amz-Date is as fresh as it can be.
+            let result = match prepare {
+                None => self.send_once(req),
+                Some(prepare) => prepare(req).and_then(|signed| self.send_once(&signed)),
+            };
             let throttled = matches!(&result, Err(Error::Api(e)) if is_throttling(e));
             permit.finish(if throttled {
                 Outcome::Throttled

@@ -10,7 +10,9 @@ line on stderr with the contract's exit code.
 // times) are built ahead of the commands that use them.
 #![allow(dead_code)]
 
+mod admin;
 mod auth;
+mod aws;
 mod cache;
 mod check;
 mod cli;
@@ -20,6 +22,7 @@ mod completion;
 mod config;
 mod console;
 mod context;
+mod creds;
 mod diff;
 mod encoding;
 mod env;
@@ -33,6 +36,7 @@ mod ini;
 mod naming;
 mod oidc;
 mod output;
+mod pool;
 mod portal;
 mod rand;
 mod role;
@@ -148,5 +152,6 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Completion(shell) => output::write_stdout(completion::script(&shell)?.as_bytes()),
         Command::Complete(what) => output::write_stdout(completion::names(&cfg, &what)?.as_bytes()),
+        Command::Admin(args) => admin::run(&ctx, &cfg, global.session.profile.as_deref(), &args),
     }
 }

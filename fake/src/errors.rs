@@ -1,8 +1,8 @@
 /*!
-API errors and how each service spells them on the wire (protocol.md §1.4, §2.6, §3).
-Handlers return an [`ApiError`]; the router renders it in the shape of the service that
-owns the route, so the same "invalid request" reads as OAuth JSON from OIDC and as
-`__type` JSON from the portal.
+API errors and how each service spells them on the wire (protocol.md §1.4, §2.6, §3, §9.5,
+§9.6). Handlers return an [`ApiError`]; the router renders it in the shape of the service that
+owns the route, so the same "invalid request" reads as OAuth JSON from OIDC, as `__type` JSON
+from the portal and the JSON 1.1 services, and as an `<ErrorResponse>` from STS.
 */
 
 use serde_json::json;
@@ -20,6 +20,34 @@ pub(crate) enum Service {
     Federation,
     /// Pages a browser visits and anything unroutable (`message`/`__type`, no namespace).
     Web,
+    /// sso-admin (JSON 1.1, `__type`/`Message`, no `x-amzn-ErrorType`).
+    SsoAdmin,
+    /// identitystore (JSON 1.1).
+    IdentityStore,
+    /// organizations (JSON 1.1).
+    Organizations,
+    /// STS (query protocol; XML errors).
+    Sts,
+}
+
+impl Service {
+    /// The SigV4 signing name of a signed service.
+    pub fn signing_name(self) -> Option<&'static str> {
+        match self {
+            Service::SsoAdmin => Some("sso"),
+            Service::IdentityStore => Some("identitystore"),
+            Service::Organizations => Some("organizations"),
+            Service::Sts => Some("sts"),
+            _ => None,
+        }
+    }
+
+    fn is_json11(self) -> bool {
+        matches!(
+            self,
+            Service::SsoAdmin | Service::IdentityStore | Service::Organizations
+        )
+    }
 }
 
 /// An error a handler (or fault injection) answers with.
@@ -118,6 +146,55 @@ impl ApiError {
         let msg = "An internal server error occurred";
         Self::new(500, "InternalServerException", Some("server_error"), msg)
     }
+    /// SigV4: no Authorization header.
+    pub fn missing_authentication() -> Self {
+        let msg = "Missing Authentication Token";
+        Self::new(400, "MissingAuthenticationTokenException", None, msg)
+    }
+    /// SigV4: the Authorization header is malformed.
+    pub fn incomplete_signature(msg: &str) -> Self {
+        Self::new(400, "IncompleteSignatureException", None, msg)
+    }
+    /// SigV4: the signature, its scope or its date is wrong.
+    pub fn invalid_signature(msg: &str) -> Self {
+        Self::new(400, "InvalidSignatureException", None, msg)
+    }
+    /// SigV4: unknown access key, or a session token that does not belong to it.
+    pub fn unrecognized_client() -> Self {
+        let msg = "The security token included in the request is invalid.";
+        Self::new(400, "UnrecognizedClientException", None, msg)
+    }
+    /// SigV4: temporary credentials past their expiry.
+    pub fn expired_security_token() -> Self {
+        let msg = "The security token included in the request is expired";
+        Self::new(400, "ExpiredTokenException", None, msg)
+    }
+    /// Signed services: the caller lacks the permission.
+    pub fn not_authorized(msg: &str) -> Self {
+        Self::new(400, "AccessDeniedException", None, msg)
+    }
+    /// sso-admin / identitystore: bad input.
+    pub fn validation(msg: impl AsRef<str>) -> Self {
+        Self::new(400, "ValidationException", None, msg.as_ref())
+    }
+    /// sso-admin / identitystore: no such resource.
+    pub fn resource_not_found(msg: impl AsRef<str>) -> Self {
+        Self::new(400, "ResourceNotFoundException", None, msg.as_ref())
+    }
+    /// organizations: bad input.
+    pub fn invalid_input(msg: impl AsRef<str>) -> Self {
+        Self::new(400, "InvalidInputException", None, msg.as_ref())
+    }
+    /// organizations: a not-found exception (`AccountNotFoundException`, …).
+    pub fn org_not_found(code: &'static str, msg: &str) -> Self {
+        Self::new(400, code, None, msg)
+    }
+    /// sso-admin / identitystore throttling, which they answer with HTTP 400: a client must
+    /// classify it by code, not by status.
+    pub fn throttling() -> Self {
+        Self::new(400, "ThrottlingException", None, "Rate exceeded")
+    }
+
     pub fn unavailable() -> Self {
         Self::new(
             503,
@@ -133,8 +210,65 @@ fn namespace(service: Service) -> &'static str {
     match service {
         Service::Oidc => "com.amazonaws.ssooidc#",
         Service::Portal => "com.amazonaws.switchboard.portal#",
-        Service::Federation | Service::Web => "",
+        Service::SsoAdmin => "com.amazonaws.swbexternalservice#",
+        Service::IdentityStore => "com.amazonaws.identitystore#",
+        Service::Organizations => "com.amazonaws.organizations.v20161128#",
+        Service::Federation | Service::Web | Service::Sts => "",
     }
+}
+
+/// Errors raised by AWS's shared front end (authentication) rather than by the service;
+/// they come namespaced `com.amazon.coral.service#` with a lower-case `message`.
+const FRONT_END_CODES: &[&str] = &[
+    "MissingAuthenticationTokenException",
+    "IncompleteSignatureException",
+    "InvalidSignatureException",
+    "UnrecognizedClientException",
+    "ExpiredTokenException",
+];
+
+/// STS spells the shared errors its own way (protocol.md §1.4, §9.6).
+fn sts_code(err: &ApiError) -> (u16, &'static str) {
+    match err.code {
+        "MissingAuthenticationTokenException" => (403, "MissingAuthenticationToken"),
+        "IncompleteSignatureException" => (400, "IncompleteSignature"),
+        "InvalidSignatureException" => (403, "SignatureDoesNotMatch"),
+        "UnrecognizedClientException" => (403, "InvalidClientTokenId"),
+        "ExpiredTokenException" => (400, "ExpiredToken"),
+        "AccessDeniedException" => (403, "AccessDenied"),
+        "ValidationException" | "InvalidRequestException" => (400, "ValidationError"),
+        "ThrottlingException" | "TooManyRequestsException" => (400, "Throttling"),
+        "InternalServerException" => (500, "InternalFailure"),
+        "ServiceUnavailableException" => (503, "ServiceUnavailable"),
+        other => (err.status, other),
+    }
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn render_sts(err: &ApiError) -> Response {
+    let (status, code) = sts_code(err);
+    let kind = if status >= 500 { "Receiver" } else { "Sender" };
+    let xml = format!(
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <Error>\n    <Type>{kind}</Type>\n    <Code>{code}</Code>\n    <Message>{}</Message>\n  </Error>\n  <RequestId>{}</RequestId>\n</ErrorResponse>\n",
+        xml_escape(&err.message),
+        crate::ids::request_id()
+    );
+    Response::xml(status, &xml)
+}
+
+fn render_json11(service: Service, err: &ApiError) -> Response {
+    let body = if FRONT_END_CODES.contains(&err.code) {
+        json!({"__type": format!("com.amazon.coral.service#{}", err.code), "message": err.message})
+    } else {
+        json!({"__type": format!("{}{}", namespace(service), err.code), "Message": err.message})
+    };
+    Response::json11(err.status, &body)
 }
 
 /// The wire form of `err` for `service`.
@@ -146,6 +280,9 @@ pub(crate) fn render(service: Service, err: &ApiError) -> Response {
         ),
         // The sign-in endpoint is not an AWS JSON API; it answers errors in plain text.
         (Service::Federation, _) => return Response::text(err.status, &err.message),
+        // JSON 1.1 and STS name the error in the body only, so a client must read it there.
+        (Service::Sts, _) => return render_sts(err),
+        (s, _) if s.is_json11() => return render_json11(s, err),
         _ => Response::json(
             err.status,
             &json!({
@@ -162,6 +299,9 @@ pub(crate) fn render(service: Service, err: &ApiError) -> Response {
 /// client fall back to classifying by status.
 pub(crate) fn fault(service: Service, status: u16) -> Response {
     match status {
+        429 if matches!(service, Service::SsoAdmin | Service::IdentityStore) => {
+            render(service, &ApiError::throttling())
+        }
         429 => render(service, &ApiError::too_many_requests()),
         500 => render(service, &ApiError::internal()),
         503 => render(service, &ApiError::unavailable()),

@@ -186,6 +186,20 @@ impl Response {
         Response::new(status, "application/json", value.to_string().into_bytes())
     }
 
+    /// A JSON 1.1 body (sso-admin, identitystore, organizations).
+    pub fn json11(status: u16, value: &Value) -> Response {
+        Response::new(
+            status,
+            "application/x-amz-json-1.1",
+            value.to_string().into_bytes(),
+        )
+    }
+
+    /// An XML body (STS).
+    pub fn xml(status: u16, xml: &str) -> Response {
+        Response::new(status, "text/xml", xml.as_bytes().to_vec())
+    }
+
     /// A plain-text body.
     pub fn text(status: u16, text: &str) -> Response {
         Response::new(

@@ -74,11 +74,21 @@ pub(crate) fn json_object(
     req: &Request,
     modelled: &[&str],
 ) -> Result<Map<String, Value>, ApiError> {
+    json_object_of(req, modelled, "application/json")
+}
+
+/// [`json_object`] for a body of media type `wanted` (JSON 1.1 services use
+/// `application/x-amz-json-1.1`).
+pub(crate) fn json_object_of(
+    req: &Request,
+    modelled: &[&str],
+    wanted: &str,
+) -> Result<Map<String, Value>, ApiError> {
     let content_type = req.header("content-type").unwrap_or("");
     let media_type = content_type.split(';').next().unwrap_or("").trim();
-    if !media_type.eq_ignore_ascii_case("application/json") {
+    if !media_type.eq_ignore_ascii_case(wanted) {
         return Err(ApiError::invalid_request(format!(
-            "Content-Type must be application/json, got {content_type:?}"
+            "Content-Type must be {wanted}, got {content_type:?}"
         )));
     }
     let value: Value = serde_json::from_slice(&req.body)

@@ -4,12 +4,17 @@ benchmarks.
 
 One HTTP/1.1 server on `127.0.0.1:0` hosts every service, routed by method and path: SSO
 OIDC (`/client/register`, `/device_authorization`, `/token`, `/authorize`), the portal
-(`/assignment/accounts`, `/assignment/roles`, `/federation/credentials`, `/logout`) and console federation
-(`/federation`). Point `AWS_ENDPOINT_URL_SSO_OIDC` and `AWS_ENDPOINT_URL_SSO` at
-[`Fake::url`].
+(`/assignment/accounts`, `/assignment/roles`, `/federation/credentials`, `/logout`), console
+federation (`/federation`), and on `POST /` the SigV4-signed admin services: sso-admin,
+identitystore and organizations by `X-Amz-Target`, STS by its form body's `Action`. Point
+`AWS_ENDPOINT_URL_SSO_OIDC`, `AWS_ENDPOINT_URL_SSO`, `AWS_ENDPOINT_URL_SSO_ADMIN`,
+`AWS_ENDPOINT_URL_IDENTITYSTORE`, `AWS_ENDPOINT_URL_ORGANIZATIONS` and
+`AWS_ENDPOINT_URL_STS` at [`Fake::url`].
 
-It rejects what AWS rejects, in AWS's error shapes (protocol.md §1.4, §2.6, §3), counts
-hits per operation, records requests, and injects latency, throttling and server errors.
+It rejects what AWS rejects, in AWS's error shapes (protocol.md §1.4, §2.6, §3, §9), verifies
+SigV4 signatures for real (see [`TestKey`] for the keys it knows; credentials it issued work
+too), counts hits per operation, records requests, and injects latency, throttling, server
+errors and clock skew.
 
 ```no_run
 use fake_idc::{Fake, Org};
@@ -22,24 +27,35 @@ assert_eq!(fake.hits("ListAccounts:429"), 1);
 
 pub mod client;
 mod codec;
+mod directory;
 mod errors;
 mod faults;
 mod federation;
 mod http;
+mod identitystore;
 mod ids;
 mod input;
+mod json11;
 mod oidc;
 mod org;
+mod organizations;
 mod portal;
 mod router;
 mod server;
+mod sigv4;
+mod sso_admin;
 mod state;
+mod sts;
 
 use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
 
 pub use codec::sha256_b64url;
+pub use directory::{
+    Assignment, Directory, Group, OrgAccount, OrgUnit, PermissionSet, PrincipalType, User,
+};
 pub use org::{Account, Org};
+pub use sigv4::{TestCredentials, TestKey};
 
 use server::{Server, Shared};
 use state::{AUTHORIZATION_CODE_GRANT, CLIENT_LIFETIME_SECS, Client, REFRESH_TOKEN_GRANT, State};
@@ -151,7 +167,9 @@ impl Fake {
     /// How many requests reached `op` (faulted ones included). Besides AWS operation names
     /// there are `CreateToken:<grant>` (`device_code`, `authorization_code`,
     /// `refresh_token`), `<op>:429` and `<op>:5xx` for injected faults, and
-    /// `DeviceVerification`, `ConsoleLogin`, `UnknownOperation`.
+    /// `DeviceVerification`, `ConsoleLogin`, `UnknownOperation`. The signed services' ops
+    /// carry their service: `sso-admin:ListInstances`, `identitystore:GetUserId`,
+    /// `organizations:ListAccounts`, `sts:GetCallerIdentity`.
     pub fn hits(&self, op: &str) -> usize {
         self.state().hits.get(op).copied().unwrap_or(0)
     }
@@ -166,7 +184,8 @@ impl Fake {
         self.state().settings.latency = d;
     }
 
-    /// The next `count` requests to `op` fail with `status`: 429 is TooManyRequestsException,
+    /// The next `count` requests to `op` fail with `status`: 429 is TooManyRequestsException
+    /// (sso-admin and identitystore: ThrottlingException with HTTP 400; STS: Throttling),
     /// 500 InternalServerException, 503 ServiceUnavailableException, in the service's shape;
     /// other 5xx come as a bare HTML gateway page. `op` may be a `CreateToken:<grant>` label.
     pub fn fail_next(&self, op: &str, count: usize, status: u16) {
@@ -225,6 +244,22 @@ impl Fake {
     /// Make new secret keys and session tokens contain `' $ " % \` \\` and spaces.
     pub fn set_hostile_secrets(&self, on: bool) {
         self.state().settings.hostile_secrets = on;
+    }
+
+    /// Long-term administrator keys the signed services accept.
+    pub fn admin_credentials() -> TestCredentials {
+        TestKey::Admin.credentials()
+    }
+
+    /// One of the test keys the signed services know (see [`TestKey`]).
+    pub fn test_credentials(key: TestKey) -> TestCredentials {
+        key.credentials()
+    }
+
+    /// Moves the fake's clock by `secs` (negative: into the past) for the check of
+    /// `X-Amz-Date`, so that a client appears to be off by `-secs`.
+    pub fn set_clock_skew(&self, secs: i64) {
+        self.state().settings.clock_skew = secs;
     }
 
     /// Registers a client (as the PKCE flow would, with `scopes`) and issues it a live access

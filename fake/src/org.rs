@@ -1,7 +1,10 @@
 /*!
 The organisation the fake serves: which accounts the signed-in user can see and which roles
-(permission sets) each one offers.
+(permission sets) each one offers, and the administrator's view of the same organisation
+([`Directory`]).
 */
+
+use crate::directory::Directory;
 
 /// One AWS account assigned to the user.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,6 +29,8 @@ pub struct Org {
     pub region: String,
     /// Accounts in the order ListAccounts returns them.
     pub accounts: Vec<Account>,
+    /// What the admin APIs (sso-admin, identitystore, organizations) serve.
+    pub directory: Directory,
 }
 
 /// Start URL of the sample and generated organisations.
@@ -54,47 +59,49 @@ impl Org {
     /// A small organisation with the awkward cases a config generator must handle: names with
     /// spaces and odd characters, a `/` in a name, and two accounts both named "Sandbox".
     pub fn sample() -> Org {
+        let accounts = vec![
+            account(
+                "111122223333",
+                "Management",
+                "aws-root@example.com",
+                &["AdministratorAccess", "Billing"],
+            ),
+            account(
+                "234567890123",
+                "Data Science",
+                "data-science@example.com",
+                &["AdministratorAccess", "ReadOnlyAccess", "DataScientist"],
+            ),
+            account(
+                "345678901234",
+                "prod/eu",
+                "prod-eu@example.com",
+                &["ReadOnlyAccess", "PowerUserAccess"],
+            ),
+            account(
+                "456789012345",
+                "Sandbox",
+                "sandbox-1@example.com",
+                &["AdministratorAccess"],
+            ),
+            account(
+                "567890123456",
+                "Sandbox",
+                "sandbox-2@example.com",
+                &["AdministratorAccess", "ReadOnlyAccess"],
+            ),
+            account(
+                "678901234567",
+                "Security: Audit & Logs (Ü)",
+                "security+audit@example.com",
+                &["ReadOnlyAccess", "SecurityAudit"],
+            ),
+        ];
         Org {
             start_url: START_URL.to_string(),
             region: "us-east-1".to_string(),
-            accounts: vec![
-                account(
-                    "111122223333",
-                    "Management",
-                    "aws-root@example.com",
-                    &["AdministratorAccess", "Billing"],
-                ),
-                account(
-                    "234567890123",
-                    "Data Science",
-                    "data-science@example.com",
-                    &["AdministratorAccess", "ReadOnlyAccess", "DataScientist"],
-                ),
-                account(
-                    "345678901234",
-                    "prod/eu",
-                    "prod-eu@example.com",
-                    &["ReadOnlyAccess", "PowerUserAccess"],
-                ),
-                account(
-                    "456789012345",
-                    "Sandbox",
-                    "sandbox-1@example.com",
-                    &["AdministratorAccess"],
-                ),
-                account(
-                    "567890123456",
-                    "Sandbox",
-                    "sandbox-2@example.com",
-                    &["AdministratorAccess", "ReadOnlyAccess"],
-                ),
-                account(
-                    "678901234567",
-                    "Security: Audit & Logs (Ü)",
-                    "security+audit@example.com",
-                    &["ReadOnlyAccess", "SecurityAudit"],
-                ),
-            ],
+            directory: Directory::sample(&accounts),
+            accounts,
         }
     }
 
@@ -107,17 +114,19 @@ impl Org {
                 None => format!("Role-{}", i + 1),
             })
             .collect();
+        let accounts: Vec<Account> = (1..=accounts)
+            .map(|n| Account {
+                id: format!("{:012}", 100_000_000_000u64 + n as u64),
+                name: format!("acct-{n:04}"),
+                email: format!("acct-{n:04}@example.com"),
+                roles: role_names.clone(),
+            })
+            .collect();
         Org {
             start_url: START_URL.to_string(),
             region: "us-east-1".to_string(),
-            accounts: (1..=accounts)
-                .map(|n| Account {
-                    id: format!("{:012}", 100_000_000_000u64 + n as u64),
-                    name: format!("acct-{n:04}"),
-                    email: format!("acct-{n:04}@example.com"),
-                    roles: role_names.clone(),
-                })
-                .collect(),
+            directory: Directory::generated(&accounts, &role_names),
+            accounts,
         }
     }
 

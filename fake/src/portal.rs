@@ -62,7 +62,7 @@ fn start_position(
 /// starts (`None` on the last page). With `empty_pages`, every real page is preceded by an
 /// empty one that still carries a token — legal, and a client that stops at the first empty
 /// page then sees nothing at all (protocol.md §1.6).
-fn paginate(
+pub(crate) fn paginate(
     len: usize,
     at: Position,
     page_size: usize,
@@ -85,7 +85,7 @@ fn paginate(
 
 /// An opaque page token. It always contains `/`, `+` and `=`, so a client that forgets to
 /// percent-encode it gets it back mangled (`+` decodes as a space) and is rejected.
-fn new_page_token() -> String {
+pub(crate) fn new_page_token() -> String {
     let b = codec::base64(&ids::random_bytes::<18>(), STANDARD, false);
     format!("{}/{}+{}=", &b[..8], &b[8..16], &b[16..])
 }
@@ -153,7 +153,7 @@ pub(crate) fn list_roles(st: &mut State, cx: &Ctx, req: &Request) -> Result<Resp
 
 /// Secret and session token of new credentials. Hostile ones carry every character a shell,
 /// printf, INI or JSON writer could mishandle.
-fn new_secrets(hostile: bool) -> (String, String) {
+pub(crate) fn new_secrets(hostile: bool) -> (String, String) {
     let secret = codec::base64(&ids::random_bytes::<30>(), STANDARD, false);
     let token = format!(
         "IQoJb3JpZ2luX2Vj{}",
@@ -166,6 +166,16 @@ fn new_secrets(hostile: bool) -> (String, String) {
         )
     } else {
         (secret, token)
+    }
+}
+
+/// A fresh `ASIA…` key id, unused so far.
+pub(crate) fn new_access_key_id(st: &State) -> String {
+    loop {
+        let id = format!("ASIA{}", ids::random_chars(KEY_ID_ALPHABET, 16));
+        if !st.credentials.contains_key(&id) {
+            return id;
+        }
     }
 }
 
@@ -186,12 +196,7 @@ pub(crate) fn get_role_credentials(
         .account(p.required("account_id"))
         .filter(|a| a.roles.iter().any(|r| r == role))
         .ok_or_else(ApiError::not_found)?;
-    let access_key_id = loop {
-        let id = format!("ASIA{}", ids::random_chars(KEY_ID_ALPHABET, 16));
-        if !st.credentials.contains_key(&id) {
-            break id;
-        }
-    };
+    let access_key_id = new_access_key_id(st);
     let (secret_access_key, session_token) = new_secrets(st.settings.hostile_secrets);
     let expires_at_ms = cx.now.saturating_add(st.settings.role_credentials_ttl) * 1000;
     let body = json!({"roleCredentials": {
@@ -204,6 +209,8 @@ pub(crate) fn get_role_credentials(
         secret_access_key,
         session_token,
         expires_at_ms,
+        account_id: p.required("account_id").to_string(),
+        role_name: role.to_string(),
     };
     st.credentials.insert(access_key_id, issued);
     Ok(Response::json(200, &body))

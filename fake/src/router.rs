@@ -9,8 +9,11 @@ use std::time::Instant;
 use crate::errors::{self, ApiError, Service};
 use crate::http::{Request, Response};
 use crate::server::Shared;
+use crate::sigv4::{self, Caller};
 use crate::state::State;
-use crate::{Org, Recorded, federation, ids, oidc, portal};
+use crate::{
+    Org, Recorded, federation, identitystore, ids, oidc, organizations, portal, sso_admin, sts,
+};
 
 /// What a handler may read besides the state.
 pub(crate) struct Ctx<'a> {
@@ -19,6 +22,9 @@ pub(crate) struct Ctx<'a> {
     pub base_url: &'a str,
     /// Epoch seconds when the request arrived.
     pub now: u64,
+    /// Who signed the request, for the SigV4-signed services (verified before the handler
+    /// runs); `None` elsewhere.
+    pub caller: Option<Caller>,
 }
 
 /// An operation's implementation. It runs under the state lock.
@@ -36,10 +42,158 @@ pub(crate) struct Route {
 /// Op name of requests that match no route.
 const UNKNOWN: &str = "UnknownOperation";
 
-/// JSON 1.1 operations (`POST /` with `X-Amz-Target: {prefix}.{Op}`): sso-admin,
-/// identitystore and organizations will be added here, each with its own `Service` for the
-/// json-1.1 error shape (protocol.md §9.5).
-const TARGETS: &[(&str, Route)] = &[];
+const fn r(op: &'static str, service: Service, handler: Handler) -> Route {
+    Route {
+        op,
+        service,
+        handler,
+    }
+}
+
+/// JSON 1.1 operations (`POST /` with `X-Amz-Target: {prefix}.{Op}`, protocol.md §9.5).
+/// Their hit-count labels carry the service (`sso-admin:`, `identitystore:`,
+/// `organizations:`), since organizations' ListAccounts shares its name with the portal's.
+const TARGETS: &[(&str, Route)] = {
+    use Service::{IdentityStore as Ids, Organizations as Org, SsoAdmin as Sso};
+    &[
+        (
+            "SWBExternalService.ListInstances",
+            r("sso-admin:ListInstances", Sso, sso_admin::list_instances),
+        ),
+        (
+            "SWBExternalService.ListPermissionSets",
+            r(
+                "sso-admin:ListPermissionSets",
+                Sso,
+                sso_admin::list_permission_sets,
+            ),
+        ),
+        (
+            "SWBExternalService.DescribePermissionSet",
+            r(
+                "sso-admin:DescribePermissionSet",
+                Sso,
+                sso_admin::describe_permission_set,
+            ),
+        ),
+        (
+            "SWBExternalService.ListAccountsForProvisionedPermissionSet",
+            r(
+                "sso-admin:ListAccountsForProvisionedPermissionSet",
+                Sso,
+                sso_admin::accounts_for_permission_set,
+            ),
+        ),
+        (
+            "SWBExternalService.ListPermissionSetsProvisionedToAccount",
+            r(
+                "sso-admin:ListPermissionSetsProvisionedToAccount",
+                Sso,
+                sso_admin::permission_sets_for_account,
+            ),
+        ),
+        (
+            "SWBExternalService.ListAccountAssignments",
+            r(
+                "sso-admin:ListAccountAssignments",
+                Sso,
+                sso_admin::list_account_assignments,
+            ),
+        ),
+        (
+            "SWBExternalService.ListAccountAssignmentsForPrincipal",
+            r(
+                "sso-admin:ListAccountAssignmentsForPrincipal",
+                Sso,
+                sso_admin::assignments_for_principal,
+            ),
+        ),
+        (
+            "AWSIdentityStore.GetUserId",
+            r("identitystore:GetUserId", Ids, identitystore::get_user_id),
+        ),
+        (
+            "AWSIdentityStore.GetGroupId",
+            r("identitystore:GetGroupId", Ids, identitystore::get_group_id),
+        ),
+        (
+            "AWSIdentityStore.DescribeUser",
+            r(
+                "identitystore:DescribeUser",
+                Ids,
+                identitystore::describe_user,
+            ),
+        ),
+        (
+            "AWSIdentityStore.DescribeGroup",
+            r(
+                "identitystore:DescribeGroup",
+                Ids,
+                identitystore::describe_group,
+            ),
+        ),
+        (
+            "AWSIdentityStore.ListUsers",
+            r("identitystore:ListUsers", Ids, identitystore::list_users),
+        ),
+        (
+            "AWSIdentityStore.ListGroups",
+            r("identitystore:ListGroups", Ids, identitystore::list_groups),
+        ),
+        (
+            "AWSOrganizationsV20161128.ListAccounts",
+            r(
+                "organizations:ListAccounts",
+                Org,
+                organizations::list_accounts,
+            ),
+        ),
+        (
+            "AWSOrganizationsV20161128.DescribeAccount",
+            r(
+                "organizations:DescribeAccount",
+                Org,
+                organizations::describe_account,
+            ),
+        ),
+        (
+            "AWSOrganizationsV20161128.ListRoots",
+            r("organizations:ListRoots", Org, organizations::list_roots),
+        ),
+        (
+            "AWSOrganizationsV20161128.ListChildren",
+            r(
+                "organizations:ListChildren",
+                Org,
+                organizations::list_children,
+            ),
+        ),
+        (
+            "AWSOrganizationsV20161128.ListAccountsForParent",
+            r(
+                "organizations:ListAccountsForParent",
+                Org,
+                organizations::accounts_for_parent,
+            ),
+        ),
+        (
+            "AWSOrganizationsV20161128.ListOrganizationalUnitsForParent",
+            r(
+                "organizations:ListOrganizationalUnitsForParent",
+                Org,
+                organizations::ous_for_parent,
+            ),
+        ),
+        (
+            "AWSOrganizationsV20161128.DescribeOrganizationalUnit",
+            r(
+                "organizations:DescribeOrganizationalUnit",
+                Org,
+                organizations::describe_ou,
+            ),
+        ),
+    ]
+};
 
 fn unknown_path(_: &mut State, _: &Ctx, req: &Request) -> Result<Response, ApiError> {
     let msg = format!("No operation at {}", req.path);
@@ -115,6 +269,11 @@ pub(crate) fn route(req: &Request) -> Route {
             handler: federation::handle,
         },
         "/federation" => fallback(method_not_allowed),
+        "/" if sts::is_sts(req) => Route {
+            op: sts::op_name(req),
+            service: Service::Sts,
+            handler: sts::handle,
+        },
         "/" if req.method == "POST" && req.header("x-amz-target").is_some() => {
             let target = req.header("x-amz-target").unwrap_or("");
             TARGETS
@@ -163,6 +322,32 @@ fn record(req: &Request, op: &str) -> Recorded {
     }
 }
 
+/// Checks the SigV4 signature of a request to a signed service: scoped to the Identity
+/// Center home region, except organizations, which signs for its global region
+/// (protocol.md §1.1). The fake's clock is the real one plus the test's skew.
+fn verify(
+    shared: &Shared,
+    st: &State,
+    route: &Route,
+    req: &Request,
+    now: u64,
+) -> Result<Option<Caller>, ApiError> {
+    let Some(service) = route.service.signing_name() else {
+        return Ok(None);
+    };
+    let region = match route.service {
+        Service::Organizations => "us-east-1",
+        _ => shared.org.directory.region.as_str(),
+    };
+    let expected = sigv4::Expected {
+        region,
+        service,
+        needs_target: route.service != Service::Sts,
+    };
+    let now = i64::try_from(now).unwrap_or(i64::MAX) + st.settings.clock_skew;
+    sigv4::verify(st, req, &expected, now).map(Some)
+}
+
 /// Answers one request (the latency injection happens in the caller, outside the lock).
 pub(crate) fn dispatch(shared: &Shared, req: &Request) -> Response {
     let route = route(req);
@@ -180,12 +365,20 @@ pub(crate) fn dispatch(shared: &Shared, req: &Request) -> Response {
             errors::fault(route.service, status)
         }
         None => {
-            let cx = Ctx {
-                org: &shared.org,
-                base_url: &shared.base_url,
-                now: ids::now(),
-            };
-            (route.handler)(&mut st, &cx, req).unwrap_or_else(|e| errors::render(route.service, &e))
+            let now = ids::now();
+            match verify(shared, &st, &route, req, now) {
+                Err(e) => errors::render(route.service, &e),
+                Ok(caller) => {
+                    let cx = Ctx {
+                        org: &shared.org,
+                        base_url: &shared.base_url,
+                        now,
+                        caller,
+                    };
+                    (route.handler)(&mut st, &cx, req)
+                        .unwrap_or_else(|e| errors::render(route.service, &e))
+                }
+            }
         }
     };
     drop(st);

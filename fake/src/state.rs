@@ -34,6 +34,8 @@ pub(crate) struct Settings {
     pub page_size: usize,
     pub empty_pages: bool,
     pub hostile_secrets: bool,
+    /// Seconds added to the real clock when checking `X-Amz-Date`.
+    pub clock_skew: i64,
 }
 
 impl Default for Settings {
@@ -49,6 +51,7 @@ impl Default for Settings {
             page_size: 100,
             empty_pages: false,
             hostile_secrets: false,
+            clock_skew: 0,
         }
     }
 }
@@ -111,7 +114,15 @@ pub(crate) struct RefreshToken {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Listing {
     Accounts,
-    Roles { account_id: String },
+    Roles {
+        account_id: String,
+    },
+    /// A JSON 1.1 listing: the operation and its parameters (a token is only good for the
+    /// same listing).
+    Admin {
+        op: &'static str,
+        key: String,
+    },
 }
 
 /// Where the next page starts; `empty_served` records that the empty page inserted before
@@ -129,12 +140,16 @@ pub(crate) struct Cursor {
     pub position: Position,
 }
 
-/// Role credentials GetRoleCredentials handed out; the federation endpoint accepts only these.
+/// Role credentials GetRoleCredentials or AssumeRole handed out; the federation endpoint
+/// accepts only these, and the signed services accept them as well as the test keys.
 #[derive(Debug)]
 pub(crate) struct IssuedCredentials {
     pub secret_access_key: String,
     pub session_token: String,
     pub expires_at_ms: u64,
+    /// The account and role they act in.
+    pub account_id: String,
+    pub role_name: String,
 }
 
 /// Tokens of one successful CreateToken.

@@ -792,7 +792,7 @@ fn routing_errors_and_request_ids() {
         .send(
             "POST",
             "/",
-            &[("X-Amz-Target", "SWBExternalService.ListInstances")],
+            &[("X-Amz-Target", "SWBExternalService.DeleteInstance")],
             b"{}",
         )
         .unwrap();
@@ -811,7 +811,7 @@ fn routing_errors_and_request_ids() {
     assert!(recorded.iter().all(|r| r.op == "UnknownOperation"));
     assert_eq!(
         recorded[2].header("x-amz-target"),
-        Some("SWBExternalService.ListInstances")
+        Some("SWBExternalService.DeleteInstance")
     );
     assert_eq!(recorded[2].body, "{}");
     assert_eq!(fake.hits("UnknownOperation"), 3);
