@@ -137,11 +137,13 @@ impl Governor {
         self.freed.notify_all();
     }
 
-    /// The current window, for tests and `--debug`.
+    #[cfg(test)]
+    /// The current window (tests).
     pub fn window(&self) -> f64 {
         self.lock().window
     }
 
+    #[cfg(test)]
     /// The rate in force, if any.
     pub fn rate(&self) -> Option<f64> {
         let st = self.lock();

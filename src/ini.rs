@@ -234,6 +234,7 @@ impl Document {
             .map(|(_, v)| v.trim())
     }
 
+    #[cfg(test)]
     /// All `(key, value)` pairs of `section` as configparser's `items` gives them: own keys
     /// (lower-case) in file order, then inherited `[DEFAULT]` keys the section lacks.
     pub fn keys<'a>(&'a self, section: &'a Section) -> Vec<(&'a str, &'a str)> {
@@ -379,6 +380,7 @@ impl Document {
         self.apply(edit)
     }
 
+    #[cfg(test)]
     /// Removes the first section whose header is exactly `header`: its header through its last
     /// key, plus the blank lines after it (or before it, when it was last). Comments after its
     /// last key stay, since they usually describe the next section. Returns whether it existed.

@@ -6,10 +6,6 @@ sso-config: AWS IAM Identity Center from the terminal.
 line on stderr with the contract's exit code.
 */
 
-// Some protocol pieces (SigV4 services, credentials-file edits, role-credential
-// times) are built ahead of the commands that use them.
-#![allow(dead_code)]
-
 mod admin;
 mod auth;
 mod aws;

@@ -610,6 +610,7 @@ pub fn sanitize(s: &str) -> String {
     out
 }
 
+#[cfg(test)]
 /// The final profile name of one entry, before collisions are resolved:
 /// template fill → [`sanitize`] → `--lower`.
 ///

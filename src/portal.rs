@@ -125,16 +125,6 @@ impl<'a> Portal<'a> {
             .map_err(|e| Error::Failed(format!("{op}: unexpected answer: {e}")))
     }
 
-    /// Every account, following `nextToken` through empty pages.
-    pub fn list_accounts(&self) -> Result<Vec<AccountInfo>> {
-        let mut out = Vec::new();
-        self.each_account(|a| {
-            out.push(a);
-            true
-        })?;
-        Ok(out)
-    }
-
     /// Every role of one account.
     pub fn list_account_roles(&self, account_id: &str) -> Result<Vec<String>> {
         let mut out = Vec::new();

@@ -414,6 +414,7 @@ pub struct SigningOutput {
 }
 
 impl SigningOutput {
+    #[cfg(test)]
     /// The value of one added header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
