@@ -8,13 +8,14 @@ is well, 3 when the only problem is a missing or expired, unrefreshable token,
 use serde::Serialize;
 
 use crate::auth;
+use crate::aws::Aws;
 use crate::clock;
 use crate::config::{Config, Session};
 use crate::context::Ctx;
 use crate::error::{EXIT_LOGIN, EXIT_RUNTIME, Error, Result};
 use crate::http::Service;
 use crate::portal::Portal;
-use crate::role::RoleTarget;
+use crate::role::{self, RoleTarget};
 
 /// The report, printed as text or JSON.
 #[derive(Debug, Serialize)]
@@ -66,6 +67,9 @@ pub struct Access {
     /// Why not, when not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Who the role's credentials are (STS GetCallerIdentity), when access is ok.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
 }
 
 /// Runs `check`; returns the exit code.
@@ -105,7 +109,7 @@ pub fn run(
         },
     };
     let access = match (target, &usable) {
-        (Some(t), Ok(tok)) => Some(check_access(ctx, session, t, &tok.access_token)?),
+        (Some(t), Ok(tok)) => Some(check_access(ctx, cfg, session, t, &tok.access_token)?),
         _ => None,
     };
     let token_ok = usable.is_ok();
@@ -134,7 +138,13 @@ pub fn run(
     })
 }
 
-fn check_access(ctx: &Ctx, session: &Session, t: &RoleTarget, token: &str) -> Result<Access> {
+fn check_access(
+    ctx: &Ctx,
+    cfg: &Config,
+    session: &Session,
+    t: &RoleTarget,
+    token: &str,
+) -> Result<Access> {
     let ep = session.endpoint(Service::Portal, &ctx.env)?;
     let portal = Portal::new(&ctx.http, &ep.base, token);
     let (ok, error) = match portal.list_account_roles(&t.account_id) {
@@ -152,12 +162,32 @@ fn check_access(ctx: &Ctx, session: &Session, t: &RoleTarget, token: &str) -> Re
         ),
         Err(e) => return Err(e),
     };
-    Ok(Access {
+    let mut access = Access {
         account_id: t.account_id.clone(),
         role_name: t.role_name.clone(),
         ok,
         error,
-    })
+        identity: None,
+    };
+    if ok {
+        match caller_arn(ctx, cfg, t) {
+            Ok(arn) => access.identity = Some(arn),
+            Err(e) => {
+                access.ok = false;
+                access.error = Some(e.to_string());
+            }
+        }
+    }
+    Ok(access)
+}
+
+/// The ARN the role's credentials act as: proves they work end to end.
+fn caller_arn(ctx: &Ctx, cfg: &Config, t: &RoleTarget) -> Result<String> {
+    let rc = role::credentials(ctx, cfg, t, &role::RoleFlags::default())?;
+    let profile = t.profile.as_deref().unwrap_or("");
+    let creds = crate::creds::Credentials::from_role(rc, profile, t);
+    let region = t.region.as_deref().unwrap_or(&t.session.region);
+    Ok(Aws::new(ctx, &creds, region).get_caller_identity()?.arn)
 }
 
 fn render(r: &Report) -> String {

@@ -169,6 +169,25 @@ impl fmt::Debug for Credentials {
 }
 
 impl Credentials {
+    /// Signing credentials from an Identity Center role's credentials.
+    pub fn from_role(
+        rc: role::Credentials,
+        profile: &str,
+        target: &role::RoleTarget,
+    ) -> Credentials {
+        Credentials {
+            access_key_id: rc.access_key_id,
+            secret_access_key: Secret::new(rc.secret_access_key),
+            session_token: Some(Secret::new(rc.session_token)),
+            expiration: Some(rc.expiration),
+            source: Source::IdentityCenter {
+                profile: profile.to_string(),
+                account_id: target.account_id.clone(),
+                role_name: target.role_name.clone(),
+            },
+        }
+    }
+
     /// Fails when the credentials are known to have expired: a clear local error
     /// beats the service's `ExpiredTokenException` after a network round trip.
     fn check_expiry(self, now: OffsetDateTime) -> Result<Credentials> {
@@ -344,17 +363,7 @@ impl<'a> Resolver<'a> {
         };
         let target = role::resolve(self.ctx, self.cfg, &session_flags, &flags)?;
         let rc = role::credentials(self.ctx, self.cfg, &target, &flags)?;
-        Ok(Credentials {
-            access_key_id: rc.access_key_id,
-            secret_access_key: Secret::new(rc.secret_access_key),
-            session_token: Some(Secret::new(rc.session_token)),
-            expiration: Some(rc.expiration),
-            source: Source::IdentityCenter {
-                profile: profile.to_string(),
-                account_id: target.account_id,
-                role_name: target.role_name,
-            },
-        })
+        Ok(Credentials::from_role(rc, profile, &target))
     }
 
     fn assume_role(

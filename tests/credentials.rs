@@ -348,7 +348,9 @@ fn console_url_through_the_federation_endpoint() {
 
 #[test]
 fn check_reports_session_token_and_access() {
-    let t = with_profile("check");
+    let mut t = with_profile("check");
+    let url = t.fake.url();
+    t.env("AWS_ENDPOINT_URL_STS", &url);
     let r = t.run(["check", "--profile", "ro", "--json"]);
     r.code(0);
     let v = parse(&r.stdout);
@@ -357,6 +359,12 @@ fn check_reports_session_token_and_access() {
     assert_eq!(v["token"]["status"], "valid");
     assert_eq!(v["token"]["refreshable"], true);
     assert_eq!(v["access"]["ok"], true);
+    let arn = v["access"]["identity"].as_str().unwrap();
+    assert!(
+        arn.starts_with("arn:aws:sts::111122223333:assumed-role/"),
+        "{arn}"
+    );
+    assert_eq!(t.fake.hits("sts:GetCallerIdentity"), 1);
     let text = t.run(["check", "--sso-session", "corp"]);
     text.code(0);
     assert!(text.stdout.contains("status:   ok"), "{}", text.stdout);
