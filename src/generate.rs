@@ -201,16 +201,21 @@ fn profile_for(session: &Session, args: &GenerateArgs, n: &Named) -> Profile {
     }
 }
 
-/// The absolute path of the running binary, double-quoted when it has spaces
-/// (botocore splits `credential_process` shell-style).
+/// The absolute path of the running binary, as a `credential_process` word.
 fn self_path() -> String {
     let path = std::env::current_exe()
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "sso-config".to_string());
-    if path.contains([' ', '\t', '"', '\'']) {
-        format!("\"{}\"", path.replace('\\', "\\\\").replace('"', "\\\""))
+    command_word(&path)
+}
+
+/// A word for a command line botocore splits shell-style: double-quoted (with
+/// `\` and `"` escaped) when it has spaces or quotes, else as it is.
+fn command_word(word: &str) -> String {
+    if word.contains([' ', '\t', '"', '\'']) {
+        format!("\"{}\"", word.replace('\\', "\\\\").replace('"', "\\\""))
     } else {
-        path
+        word.to_string()
     }
 }
 
@@ -431,6 +436,23 @@ mod tests {
         );
         let legacy = render(&session(), Style::Legacy, true, &[p]);
         assert!(legacy.starts_with("[profile prod.Admin]\n"));
+    }
+
+    #[test]
+    fn binary_paths_with_spaces_are_quoted() {
+        assert_eq!(
+            command_word("/usr/local/bin/sso-config"),
+            "/usr/local/bin/sso-config"
+        );
+        assert_eq!(
+            command_word("/Users/Jo Doe/bin/sso-config"),
+            "\"/Users/Jo Doe/bin/sso-config\""
+        );
+        assert_eq!(
+            command_word("/opt/it's/sso-config"),
+            "\"/opt/it's/sso-config\""
+        );
+        assert_eq!(command_word("C:\\a b\\x\"y"), "\"C:\\\\a b\\\\x\\\"y\"");
     }
 
     #[test]

@@ -442,3 +442,53 @@ fn completion_scripts_and_names() {
     assert_eq!(t.run(["__complete", "profiles"]).stdout, "ro\n");
     assert_eq!(t.run(["__complete", "sessions"]).stdout, "corp\n");
 }
+
+#[test]
+fn a_binary_path_with_spaces_is_quoted_in_credential_process() {
+    let t = with_profile("cp_spaces");
+    let dir = t.root.join("my tools");
+    std::fs::create_dir_all(&dir).unwrap();
+    let copy = dir.join("sso-config");
+    std::fs::copy(BIN, &copy).unwrap();
+    let out = Command::new(&copy)
+        .args([
+            "--style",
+            "credential-process",
+            "--include-account",
+            "Management",
+        ])
+        .env_clear()
+        .env("HOME", &t.home)
+        .env("AWS_ENDPOINT_URL_SSO", t.fake.url())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("--role-name Billing"))
+        .unwrap();
+    let command = line.strip_prefix("credential_process = ").unwrap();
+    assert!(
+        command.starts_with(&format!("\"{}\" ", copy.display())),
+        "{command}"
+    );
+    // botocore splits it shell-style; sh does the same for this quoting.
+    let run = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .env_clear()
+        .env("HOME", &t.home)
+        .env("AWS_ENDPOINT_URL_SSO", t.fake.url())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
