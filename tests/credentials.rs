@@ -401,21 +401,9 @@ fn generated_credential_process_lines_run() {
         .unwrap();
     let command = line.strip_prefix("credential_process = ").unwrap();
     assert!(command.starts_with(BIN), "{command}");
-    let run = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .env_clear()
-        .env("HOME", &t.home)
-        .env("AWS_ENDPOINT_URL_SSO", t.fake.url())
-        .env("AWS_ENDPOINT_URL_SSO_OIDC", t.fake.url())
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    assert_eq!(parse(&String::from_utf8_lossy(&run.stdout))["Version"], 1);
+    let run = t.sh(command);
+    run.code(0);
+    assert_eq!(parse(&run.stdout)["Version"], 1);
 }
 
 #[test]
@@ -478,17 +466,5 @@ fn a_binary_path_with_spaces_is_quoted_in_credential_process() {
         "{command}"
     );
     // botocore splits it shell-style; sh does the same for this quoting.
-    let run = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .env_clear()
-        .env("HOME", &t.home)
-        .env("AWS_ENDPOINT_URL_SSO", t.fake.url())
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    t.sh(command).code(0);
 }

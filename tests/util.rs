@@ -115,6 +115,20 @@ impl TestEnv {
         Run::new(format!("{c:?}"), out)
     }
 
+    /// Runs a command line through `sh -c` in this environment (how a
+    /// `credential_process` line is split, near enough).
+    pub fn sh(&self, command_line: &str) -> Run {
+        let mut c = Command::new("sh");
+        c.arg("-c")
+            .arg(command_line)
+            .env_clear()
+            .env("HOME", &self.home)
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", self.fake.url())
+            .env("AWS_ENDPOINT_URL_SSO", self.fake.url());
+        let out = c.output().unwrap();
+        Run::new(format!("{c:?}"), out)
+    }
+
     /// Starts `n` runs at once and waits for all of them.
     pub fn run_concurrently(&self, n: usize, args: &[&str]) -> Vec<Run> {
         std::thread::scope(|s| {
