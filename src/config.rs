@@ -351,10 +351,6 @@ mod tests {
         }
     }
 
-    fn env(pairs: &[(&str, &str)]) -> Env {
-        Env::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
-    }
-
     const TWO: &str = "[sso-session a]\nsso_start_url = https://a.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n\n[sso-session b]\nsso_start_url = https://b.awsapps.com/start\nsso_region = us-east-1\n\n[profile p]\nsso_session = b\nsso_account_id = 1\nsso_role_name = R\n\n[profile legacy]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = us-east-2\n";
 
     #[test]
@@ -382,8 +378,12 @@ mod tests {
         };
         let s = resolve_session(&c, &by_name, &Env::default()).unwrap();
         assert_eq!(s.scopes, Some(vec!["sso:account:access".to_string()]));
-        let s =
-            resolve_session(&c, &SessionFlags::default(), &env(&[("AWS_PROFILE", "p")])).unwrap();
+        let s = resolve_session(
+            &c,
+            &SessionFlags::default(),
+            &Env::of(&[("AWS_PROFILE", "p")]),
+        )
+        .unwrap();
         assert_eq!((s.name.as_str(), s.region.as_str()), ("b", "us-east-1"));
         assert_eq!(s.login_command(), "sso-config login --profile p");
         let s = resolve_session(
@@ -398,7 +398,7 @@ mod tests {
         assert!(s.legacy);
         assert_eq!(s.token_key(), "https://d-1234567890.awsapps.com/start");
         assert_eq!(s.name, "d-1234567890");
-        let e = env(&[
+        let e = Env::of(&[
             ("AWS_DEFAULT_SSO_START_URL", "https://x.awsapps.com/start"),
             ("AWS_DEFAULT_SSO_REGION", "ap-south-1"),
         ]);
@@ -451,7 +451,7 @@ mod tests {
             s.endpoint(Service::SsoOidc, &Env::default()).unwrap().base,
             "https://all.example"
         );
-        let env_wins = env(&[("AWS_ENDPOINT_URL_SSO", "https://env.example")]);
+        let env_wins = Env::of(&[("AWS_ENDPOINT_URL_SSO", "https://env.example")]);
         assert_eq!(
             s.endpoint(Service::Portal, &env_wins).unwrap().base,
             "https://env.example"

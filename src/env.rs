@@ -28,6 +28,12 @@ impl Env {
         }
     }
 
+    /// An environment of string pairs, for unit tests.
+    #[cfg(test)]
+    pub fn of(pairs: &[(&str, &str)]) -> Env {
+        Env::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
     /// The value of `name`, if set and not empty.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.vars.get(name).map(String::as_str)
@@ -137,20 +143,16 @@ impl Paths {
 mod tests {
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> Env {
-        Env::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
-    }
-
     #[test]
     fn expands_home_and_variables() {
-        let e = env(&[("HOME", "/h"), ("X", "y")]);
+        let e = Env::of(&[("HOME", "/h"), ("X", "y")]);
         assert_eq!(e.expand_path("~/a/$X/${X}z"), PathBuf::from("/h/a/y/yz"));
         assert_eq!(e.expand_path("/a/$NOPE"), PathBuf::from("/a/$NOPE"));
     }
 
     #[test]
     fn empty_values_are_unset_and_flags_parse() {
-        let e = env(&[("A", ""), ("B", "TRUE"), ("C", "1"), ("D", "no")]);
+        let e = Env::of(&[("A", ""), ("B", "TRUE"), ("C", "1"), ("D", "no")]);
         assert_eq!(e.get("A"), None);
         assert!(e.flag("B") && e.flag("C") && !e.flag("D") && !e.flag("A"));
     }

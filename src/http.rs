@@ -691,10 +691,6 @@ fn redact_json(v: &mut serde_json::Value) {
 mod tests {
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> Env {
-        Env::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
-    }
-
     #[test]
     fn endpoints_per_partition() {
         let e = Env::default();
@@ -740,7 +736,7 @@ mod tests {
 
     #[test]
     fn overrides_win_and_keep_the_signing_region() {
-        let e = env(&[
+        let e = Env::of(&[
             ("AWS_ENDPOINT_URL_SSO", "http://127.0.0.1:9/"),
             ("AWS_ENDPOINT_URL", "https://all.example.com"),
         ]);
@@ -757,7 +753,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cfg.base, "https://c.example");
-        let ignored = env(&[
+        let ignored = Env::of(&[
             ("AWS_ENDPOINT_URL", "https://all.example.com"),
             ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
         ]);
