@@ -5,6 +5,8 @@ permission sets, the OU tree with nested OUs, and account assignments (to users 
 groups). Tests read it as ground truth through the query methods at the bottom.
 */
 
+use crate::account::Account;
+
 /// `USER` or `GROUP`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PrincipalType {
@@ -183,7 +185,7 @@ impl Directory {
     /// "Data Team", Auditors, "Empty Group" (no assignments); the permission sets of the
     /// sample's roles plus "Unused" (provisioned nowhere). SecurityAudit is still
     /// provisioned to Log Archive although its assignment is gone.
-    pub fn sample(portal_accounts: &[crate::Account]) -> Directory {
+    pub fn sample(portal_accounts: &[Account]) -> Directory {
         let root = "r-ab12";
         let ous = vec![
             ou("ou-ab12-security1", "Security", root),
@@ -318,7 +320,7 @@ impl Directory {
     /// (every second OU nested in the one before), one permission set per role name, one
     /// group per permission set assigned in every account, and user `user-001` assigned the
     /// first permission set in every third account.
-    pub fn generated(portal_accounts: &[crate::Account], roles: &[String]) -> Directory {
+    pub fn generated(portal_accounts: &[Account], roles: &[String]) -> Directory {
         let root = "r-gen0";
         let mut ous = Vec::new();
         let mut accounts = Vec::new();

@@ -25,6 +25,7 @@ assert_eq!(fake.hits("ListAccounts:429"), 1);
 ```
 */
 
+mod account;
 pub mod client;
 mod codec;
 mod directory;
@@ -50,11 +51,12 @@ mod sts;
 use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
 
+pub use account::Account;
 pub use codec::sha256_b64url;
 pub use directory::{
     Assignment, Directory, Group, OrgAccount, OrgUnit, PermissionSet, PrincipalType, User,
 };
-pub use org::{Account, Org};
+pub use org::Org;
 pub use sigv4::{TestCredentials, TestKey};
 
 use server::{Server, Shared};

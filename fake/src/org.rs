@@ -4,20 +4,8 @@ The organisation the fake serves: which accounts the signed-in user can see and 
 ([`Directory`]).
 */
 
+use crate::account::Account;
 use crate::directory::Directory;
-
-/// One AWS account assigned to the user.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Account {
-    /// 12-digit account id.
-    pub id: String,
-    /// Display name; not unique, may contain spaces, `/` and other odd characters.
-    pub name: String,
-    /// Root e-mail address (`emailAddress` in ListAccounts).
-    pub email: String,
-    /// Role (permission set) names the user may assume in this account.
-    pub roles: Vec<String>,
-}
 
 /// An Identity Center instance with its start URL, home region and assignments.
 #[derive(Clone, Debug, PartialEq, Eq)]
