@@ -8,11 +8,11 @@ use serde_json::{Value, json};
 
 use crate::codec;
 use crate::errors::ApiError;
+use crate::handler::Ctx;
 use crate::http::Request;
 use crate::http::Response;
 use crate::ids;
 use crate::input::check_pairs;
-use crate::router::Ctx;
 use crate::state::State;
 
 /// Allowed `SessionDuration`, in seconds.

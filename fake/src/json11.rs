@@ -9,10 +9,10 @@ test asks for them (protocol.md §1.6).
 use serde_json::{Map, Value, json};
 
 use crate::errors::{ApiError, Service};
+use crate::handler::Ctx;
 use crate::http::{Request, Response};
 use crate::input;
 use crate::portal::{new_page_token, paginate};
-use crate::router::Ctx;
 use crate::state::{Cursor, Listing, Position, State};
 
 /// The request's members, checked against `modelled`.

@@ -32,6 +32,7 @@ mod directory;
 mod errors;
 mod faults;
 mod federation;
+mod handler;
 mod http;
 mod identitystore;
 mod ids;
@@ -43,6 +44,8 @@ mod organizations;
 mod portal;
 mod router;
 mod server;
+mod settings;
+mod shared;
 mod sigv4;
 mod sso_admin;
 mod state;
@@ -57,38 +60,13 @@ pub use directory::{
     Assignment, Directory, Group, OrgAccount, OrgUnit, PermissionSet, PrincipalType, User,
 };
 pub use org::Org;
+pub use settings::{AuthorizeMode, DeviceApproval};
 pub use sigv4::{TestCredentials, TestKey};
+pub use state::Recorded;
 
-use server::{Server, Shared};
+use server::Server;
+use shared::Shared;
 use state::{AUTHORIZATION_CODE_GRANT, CLIENT_LIFETIME_SECS, Client, REFRESH_TOKEN_GRANT, State};
-
-/// How the user answers a device authorization (what CreateToken with the device grant
-/// returns).
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub enum DeviceApproval {
-    /// The first CreateToken after StartDeviceAuthorization succeeds.
-    #[default]
-    Immediate,
-    /// The first `n` CreateToken calls of a device code get `authorization_pending`, then
-    /// one succeeds.
-    AfterPolls(u32),
-    /// CreateToken gets `access_denied`.
-    Deny,
-    /// CreateToken gets `expired_token`.
-    Expire,
-}
-
-/// What `/authorize` redirects back with.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub enum AuthorizeMode {
-    /// `?code=…&state=…` with the request's state.
-    #[default]
-    Approve,
-    /// A valid code but a different `state` (a forged callback the client must refuse).
-    WrongState,
-    /// `?error=<this>&error_description=…&state=…`.
-    Error(String),
-}
 
 /// Tokens made by [`Fake::issue_token`], for tests that write AWS-CLI-style cache files.
 #[derive(Clone, Debug)]
@@ -103,34 +81,6 @@ pub struct IssuedToken {
     pub client_secret: String,
     /// When the registration expires (epoch seconds).
     pub client_secret_expires_at: u64,
-}
-
-/// A request as the fake received it.
-#[derive(Clone, Debug)]
-pub struct Recorded {
-    /// `GET`, `POST`, …
-    pub method: String,
-    /// Path without the query.
-    pub path: String,
-    /// Decoded query pairs in order.
-    pub query: Vec<(String, String)>,
-    /// Headers with lower-case names, in order.
-    pub headers: Vec<(String, String)>,
-    /// The body (lossily decoded as UTF-8).
-    pub body: String,
-    /// The AWS operation it was routed to (`CreateToken`, `ListAccounts`, …), or
-    /// `UnknownOperation`.
-    pub op: String,
-}
-
-impl Recorded {
-    /// The first value of header `name` (lower-case).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
 }
 
 /// A running fake Identity Center. Dropping it stops the listener.

@@ -7,14 +7,15 @@ use serde_json::{Map, Value, json};
 
 use crate::codec::{self, sha256_b64url};
 use crate::errors::ApiError;
+use crate::handler::Ctx;
 use crate::http::{Request, Response};
+use crate::ids;
 use crate::input::{self, json_object, optional_str, required_str, str_list};
-use crate::router::Ctx;
+use crate::settings::{AuthorizeMode, DeviceApproval};
 use crate::state::{
     ACCOUNT_ACCESS_SCOPE, AUTHORIZATION_CODE_GRANT, AuthCode, CLIENT_LIFETIME_SECS, Client,
     DEVICE_CODE_GRANT, DeviceGrant, REFRESH_TOKEN_GRANT, State, Tokens,
 };
-use crate::{AuthorizeMode, DeviceApproval, ids};
 
 /// Device codes live this long (AWS: 600 s, protocol.md §2.2).
 const DEVICE_CODE_TTL: u64 = 600;

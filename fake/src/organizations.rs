@@ -7,9 +7,9 @@ use serde_json::{Value, json};
 
 use crate::directory::{Directory, OrgAccount, OrgUnit};
 use crate::errors::{ApiError, Service};
+use crate::handler::Ctx;
 use crate::http::{Request, Response};
 use crate::json11::{Members, account_id, body, listing, one_of, page, required};
-use crate::router::Ctx;
 use crate::state::State;
 
 const S: Service = Service::Organizations;

@@ -9,10 +9,10 @@ use serde_json::{Value, json};
 
 use crate::codec::{self, STANDARD};
 use crate::errors::ApiError;
+use crate::handler::Ctx;
 use crate::http::{Request, Response};
 use crate::ids;
 use crate::input::{self, Params};
-use crate::router::Ctx;
 use crate::state::{Cursor, IssuedCredentials, Listing, Position, State};
 
 /// AWS's bound on `max_result`.

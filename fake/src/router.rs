@@ -7,28 +7,12 @@ in the owning service's shape, stamp `x-amzn-RequestId`.
 use std::time::Instant;
 
 use crate::errors::{self, ApiError, Service};
+use crate::handler::{Ctx, Handler};
 use crate::http::{Request, Response};
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::sigv4::{self, Caller};
-use crate::state::State;
-use crate::{
-    Org, Recorded, federation, identitystore, ids, oidc, organizations, portal, sso_admin, sts,
-};
-
-/// What a handler may read besides the state.
-pub(crate) struct Ctx<'a> {
-    pub org: &'a Org,
-    /// `http://127.0.0.1:PORT`, for URLs the fake hands out (device verification page).
-    pub base_url: &'a str,
-    /// Epoch seconds when the request arrived.
-    pub now: u64,
-    /// Who signed the request, for the SigV4-signed services (verified before the handler
-    /// runs); `None` elsewhere.
-    pub caller: Option<Caller>,
-}
-
-/// An operation's implementation. It runs under the state lock.
-pub(crate) type Handler = fn(&mut State, &Ctx, &Request) -> Result<Response, ApiError>;
+use crate::state::{Recorded, State};
+use crate::{federation, identitystore, ids, oidc, organizations, portal, sso_admin, sts};
 
 /// Where a request goes: the AWS operation name (for hit counts and faults), the service
 /// (for error shapes) and the handler.

@@ -5,38 +5,16 @@ requests in a loop until the client closes (ureq pools connections, so keep-aliv
 
 use std::io::{self, BufReader};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use crate::Org;
 use crate::errors::{self, ApiError, Service};
 use crate::http::{self, ReadError};
 use crate::ids;
+use crate::org::Org;
 use crate::router;
-use crate::state::State;
-
-/// What every connection thread shares.
-pub(crate) struct Shared {
-    pub org: Org,
-    pub base_url: String,
-    state: Mutex<State>,
-    /// Set on drop: the accept loop exits and connections close before their next request.
-    stopping: AtomicBool,
-}
-
-impl Shared {
-    /// The state. A panic in another thread must not wedge the rest of a test run, so a
-    /// poisoned lock is taken over as is.
-    pub fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn stopping(&self) -> bool {
-        self.stopping.load(Ordering::SeqCst)
-    }
-}
+use crate::shared::Shared;
 
 /// A running server.
 pub(crate) struct Server {
@@ -49,12 +27,7 @@ pub(crate) struct Server {
 pub(crate) fn start(org: Org) -> io::Result<Server> {
     let listener = TcpListener::bind(("127.0.0.1", 0))?;
     let addr = listener.local_addr()?;
-    let shared = Arc::new(Shared {
-        org,
-        base_url: format!("http://{addr}"),
-        state: Mutex::new(State::default()),
-        stopping: AtomicBool::new(false),
-    });
+    let shared = Arc::new(Shared::new(org, format!("http://{addr}")));
     let for_thread = Arc::clone(&shared);
     let accept = thread::Builder::new()
         .name("fake-idc-accept".to_string())
@@ -70,7 +43,7 @@ impl Server {
     /// Stops accepting and waits for the accept thread. Connection threads are left to end
     /// on their own when their clients hang up.
     pub fn stop(&mut self) {
-        self.shared.stopping.store(true, Ordering::SeqCst);
+        self.shared.stop();
         // accept() has no timeout; a connection of our own wakes it up to see the flag.
         let woke = TcpStream::connect_timeout(&self.addr, Duration::from_secs(2)).is_ok();
         if let Some(handle) = self.accept.take()

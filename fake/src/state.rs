@@ -1,16 +1,16 @@
 /*!
-Everything the fake remembers: test settings, client registrations, pending device and
-authorization-code grants, live tokens, page cursors, issued credentials, and the record of
-requests. One `Mutex<State>` guards it all; handlers are short, so contention is no issue.
+Everything the fake remembers: test settings (their type is in settings.rs), client
+registrations, pending device and authorization-code grants, live tokens, page cursors,
+issued credentials, and the record of requests ([`Recorded`], public through the crate root).
+One `Mutex<State>` guards it all; handlers are short, so contention is no issue.
 */
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
 
 use crate::errors::ApiError;
 use crate::faults::Faults;
 use crate::ids;
-use crate::{AuthorizeMode, DeviceApproval, Recorded};
+use crate::settings::Settings;
 
 /// Lifetime of a client registration (AWS: about 90 days, protocol.md §2.1).
 pub(crate) const CLIENT_LIFETIME_SECS: u64 = 90 * 24 * 3600;
@@ -20,41 +20,6 @@ pub(crate) const ACCOUNT_ACCESS_SCOPE: &str = "sso:account:access";
 pub(crate) const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 pub(crate) const AUTHORIZATION_CODE_GRANT: &str = "authorization_code";
 pub(crate) const REFRESH_TOKEN_GRANT: &str = "refresh_token";
-
-/// Knobs a test turns through [`crate::Fake`].
-#[derive(Debug)]
-pub(crate) struct Settings {
-    pub latency: Duration,
-    pub device_approval: DeviceApproval,
-    pub device_interval: u32,
-    pub authorize_mode: AuthorizeMode,
-    pub token_ttl: u64,
-    pub role_credentials_ttl: u64,
-    pub rotate_refresh_tokens: bool,
-    pub page_size: usize,
-    pub empty_pages: bool,
-    pub hostile_secrets: bool,
-    /// Seconds added to the real clock when checking `X-Amz-Date`.
-    pub clock_skew: i64,
-}
-
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings {
-            latency: Duration::ZERO,
-            device_approval: DeviceApproval::Immediate,
-            device_interval: 1,
-            authorize_mode: AuthorizeMode::Approve,
-            token_ttl: 3600,
-            role_credentials_ttl: 3600,
-            rotate_refresh_tokens: true,
-            page_size: 100,
-            empty_pages: false,
-            hostile_secrets: false,
-            clock_skew: 0,
-        }
-    }
-}
 
 /// A RegisterClient result.
 #[derive(Debug, Clone)]
@@ -83,7 +48,7 @@ impl Client {
 pub(crate) struct DeviceGrant {
     pub client_id: String,
     pub expires_at: u64,
-    /// CreateToken attempts so far (for [`DeviceApproval::AfterPolls`]).
+    /// CreateToken attempts so far (for [`crate::DeviceApproval::AfterPolls`]).
     pub polls: u32,
 }
 
@@ -158,6 +123,34 @@ pub(crate) struct Tokens {
     pub access_token: String,
     pub refresh_token: Option<String>,
     pub expires_in: u64,
+}
+
+/// A request as the fake received it.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// Path without the query.
+    pub path: String,
+    /// Decoded query pairs in order.
+    pub query: Vec<(String, String)>,
+    /// Headers with lower-case names, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body (lossily decoded as UTF-8).
+    pub body: String,
+    /// The AWS operation it was routed to (`CreateToken`, `ListAccounts`, …), or
+    /// `UnknownOperation`.
+    pub op: String,
+}
+
+impl Recorded {
+    /// The first value of header `name` (lower-case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// The fake's memory (see the module doc).

@@ -6,10 +6,10 @@ role in an account of the organisation, which the signed services then accept.
 
 use crate::codec;
 use crate::errors::ApiError;
+use crate::handler::Ctx;
 use crate::http::{Request, Response};
 use crate::input::check_pairs;
 use crate::portal::{new_access_key_id, new_secrets};
-use crate::router::Ctx;
 use crate::sigv4::{Caller, TestKey, format_iso};
 use crate::state::{IssuedCredentials, State};
 
