@@ -5,6 +5,8 @@ Every failure a user can see ends up here as one variant carrying enough context
 for a single clear line on stderr (what failed, then what to do). Secrets are
 never stored in an error: API messages come from the service, and file errors
 name paths, not contents.
+
+This module is a leaf: it imports nothing of the crate, so every layer can use it.
 */
 
 use std::fmt;
@@ -13,7 +15,9 @@ use std::path::PathBuf;
 
 /// Exit codes of the command-line contract (cli.md, "Exit codes").
 pub const EXIT_RUNTIME: u8 = 1;
+/// Bad usage or configuration.
 pub const EXIT_USAGE: u8 = 2;
+/// A login is needed.
 pub const EXIT_LOGIN: u8 = 3;
 
 /// Everything that can make a command fail.
@@ -21,8 +25,18 @@ pub const EXIT_LOGIN: u8 = 3;
 pub enum Error {
     /// Bad flags or arguments (exit 2).
     Usage(String),
-    /// A configuration problem: unparsable file, unknown profile or session (exit 2).
+    /// A configuration problem: unknown profile or session, a missing key (exit 2).
     Config(String),
+    /// A config or credentials file that cannot be read as INI or cannot take an
+    /// edit (exit 2).
+    ConfigFile {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line, when the problem is on one.
+        line: Option<usize>,
+        /// What is wrong.
+        msg: String,
+    },
     /// No usable token: the user has to log in (exit 3).
     LoginRequired {
         /// Why the token is unusable, e.g. "no cached token" or "token expired".
@@ -30,8 +44,25 @@ pub enum Error {
         /// The command line that fixes it.
         command: String,
     },
+    /// An interactive login did not complete: denied, expired, a bad redirect.
+    Login(String),
+    /// Access was refused: no such role assignment, or AWS credentials that the
+    /// service rejects, that have expired, or that cannot sign a request.
+    Access(String),
+    /// Things the user named that the service does not have.
+    NotFound(String),
+    /// A program this tool runs (a `credential_process`, `exec`'s command, a
+    /// browser) could not start or failed.
+    Program(String),
     /// An AWS API answered with an error.
     Api(ApiError),
+    /// An AWS API answered with success, but not in the shape its API promises.
+    Unexpected {
+        /// The operation, e.g. `ListAccounts`.
+        op: &'static str,
+        /// What was wrong with the answer.
+        detail: String,
+    },
     /// The request never got an HTTP answer (DNS, connect, TLS, timeout).
     Net {
         /// The operation, e.g. `ListAccounts`.
@@ -50,8 +81,6 @@ pub enum Error {
         /// The cause.
         source: io::Error,
     },
-    /// Any other runtime failure with a ready-made message (exit 1).
-    Failed(String),
     /// Exit with this code, the reason already reported (`check`, `exec`).
     Exit(u8),
 }
@@ -85,7 +114,7 @@ impl Error {
     /// The exit code the contract assigns to this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) | Error::Config(_) => EXIT_USAGE,
+            Error::Usage(_) | Error::Config(_) | Error::ConfigFile { .. } => EXIT_USAGE,
             Error::LoginRequired { .. } => EXIT_LOGIN,
             Error::Exit(code) => *code,
             _ => EXIT_RUNTIME,
@@ -101,6 +130,24 @@ impl Error {
         }
     }
 
+    /// A problem with a config or credentials file, not tied to one line.
+    pub fn config_file(path: impl Into<PathBuf>, msg: impl fmt::Display) -> Error {
+        Error::ConfigFile {
+            path: path.into(),
+            line: None,
+            msg: msg.to_string(),
+        }
+    }
+
+    /// A success answer of `op` that does not decode as the API promises; the one
+    /// way such answers are reported.
+    pub fn unexpected(op: &'static str, detail: impl fmt::Display) -> Error {
+        Error::Unexpected {
+            op,
+            detail: detail.to_string(),
+        }
+    }
+
     /// True when this is a broken pipe on output (e.g. `sso-config | head`), which is
     /// not a failure.
     pub fn is_broken_pipe(&self) -> bool {
@@ -108,13 +155,30 @@ impl Error {
     }
 }
 
+impl From<lexopt::Error> for Error {
+    /// Every command-line problem lexopt finds is a usage error.
+    fn from(e: lexopt::Error) -> Error {
+        Error::Usage(e.to_string())
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Usage(msg) | Error::Config(msg) | Error::Failed(msg) => f.write_str(msg),
+            Error::Usage(msg)
+            | Error::Config(msg)
+            | Error::Login(msg)
+            | Error::Access(msg)
+            | Error::NotFound(msg)
+            | Error::Program(msg) => f.write_str(msg),
+            Error::ConfigFile { path, line, msg } => match line {
+                Some(line) => write!(f, "{}:{line}: {msg}", path.display()),
+                None => write!(f, "{}: {msg}", path.display()),
+            },
             Error::Exit(code) => write!(f, "exit status {code}"),
             Error::LoginRequired { reason, command } => write!(f, "{reason}; run: {command}"),
             Error::Api(e) => e.fmt(f),
+            Error::Unexpected { op, detail } => write!(f, "{op}: unexpected answer: {detail}"),
             Error::Net { op, host, msg } => write!(f, "{op}: cannot reach {host}: {msg}"),
             Error::Io {
                 action,
@@ -155,3 +219,40 @@ impl std::error::Error for Error {
 
 /// Shorthand used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_errors_name_the_file_and_line() {
+        let e = Error::ConfigFile {
+            path: PathBuf::from("/h/.aws/config"),
+            line: Some(3),
+            msg: "not ini".into(),
+        };
+        assert_eq!(e.to_string(), "/h/.aws/config:3: not ini");
+        assert_eq!(e.exit_code(), EXIT_USAGE);
+        let e = Error::config_file("/h/c", "a block marker is missing");
+        assert_eq!(e.to_string(), "/h/c: a block marker is missing");
+    }
+
+    #[test]
+    fn lexopt_errors_are_usage_errors() {
+        let e = Error::from(lexopt::Error::MissingValue {
+            option: Some("--region".into()),
+        });
+        assert_eq!(e.exit_code(), EXIT_USAGE);
+        assert!(e.to_string().contains("--region"), "{e}");
+    }
+
+    #[test]
+    fn unexpected_answers_name_the_operation() {
+        let e = Error::unexpected("ListAccounts", "missing field `accountList`");
+        assert_eq!(
+            e.to_string(),
+            "ListAccounts: unexpected answer: missing field `accountList`"
+        );
+        assert_eq!(e.exit_code(), EXIT_RUNTIME);
+    }
+}

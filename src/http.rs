@@ -1,216 +1,29 @@
 /*!
-HTTP for every AWS call: endpoint resolution per partition (protocol.md §1.1)
-with the `AWS_ENDPOINT_URL_*` overrides (§1.2), one lazily built ureq agent,
-one retry policy (§1.5), one decoder of error answers (§1.4), and the `--debug`
-log with secrets redacted.
+HTTP for every AWS call: one lazily built ureq agent, one retry policy
+(protocol.md §1.5), one decoder of error answers (§1.4), and the `--debug` log
+with secrets redacted. Where requests go is `aws::endpoint`'s business; how
+fast they go is the governor's.
 
 The agent (and with it all TLS state) is only built when the first request is
 about to be sent, so commands answered from a cache never pay for it.
 */
 
+use std::fmt;
 use std::io::Read;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use crate::env::Env;
+use crate::aws::endpoint::authority;
+use crate::aws::redact;
 use crate::error::{ApiError, Error, Result};
-use crate::governor::{DEFAULT_CAP, Governor, Outcome};
+use crate::util::clock::{Clock, SystemClock};
+use crate::util::env::Env;
+use crate::util::governor::{DEFAULT_CAP, Governor, Outcome};
+use crate::util::{log, rand, xml};
 
-/// The services this tool talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
-    /// SSO OIDC: client registration and tokens.
-    SsoOidc,
-    /// The Identity Center portal: accounts, roles, role credentials.
-    Portal,
-    /// sso-admin (SigV4).
-    SsoAdmin,
-    /// identitystore (SigV4).
-    IdentityStore,
-    /// organizations (SigV4, global endpoint).
-    Organizations,
-    /// STS (SigV4, query protocol).
-    Sts,
-}
-
-impl Service {
-    /// The `AWS_ENDPOINT_URL_<NAME>` variable of this service.
-    pub fn env_var(self) -> &'static str {
-        match self {
-            Service::SsoOidc => "AWS_ENDPOINT_URL_SSO_OIDC",
-            Service::Portal => "AWS_ENDPOINT_URL_SSO",
-            Service::SsoAdmin => "AWS_ENDPOINT_URL_SSO_ADMIN",
-            Service::IdentityStore => "AWS_ENDPOINT_URL_IDENTITYSTORE",
-            Service::Organizations => "AWS_ENDPOINT_URL_ORGANIZATIONS",
-            Service::Sts => "AWS_ENDPOINT_URL_STS",
-        }
-    }
-
-    /// The key of this service in a `[services NAME]` config section.
-    pub fn config_key(self) -> &'static str {
-        match self {
-            Service::SsoOidc => "sso_oidc",
-            Service::Portal => "sso",
-            Service::SsoAdmin => "sso_admin",
-            Service::IdentityStore => "identitystore",
-            Service::Organizations => "organizations",
-            Service::Sts => "sts",
-        }
-    }
-
-    fn host_prefix(self) -> &'static str {
-        match self {
-            Service::SsoOidc => "oidc",
-            Service::Portal => "portal.sso",
-            Service::SsoAdmin => "sso",
-            Service::IdentityStore => "identitystore",
-            Service::Organizations => "organizations",
-            Service::Sts => "sts",
-        }
-    }
-}
-
-/// An AWS partition: where its hosts live (protocol.md §1.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Partition {
-    /// `aws`, `aws-cn`, `aws-us-gov`, …
-    pub name: &'static str,
-    /// DNS suffix of regional endpoints.
-    pub dns_suffix: &'static str,
-    /// The region global services (organizations) are signed for.
-    pub global_region: &'static str,
-}
-
-/// The partition a region belongs to; unknown regions fall back to `aws`.
-pub fn partition(region: &str) -> Partition {
-    let p = |name, dns_suffix, global_region| Partition {
-        name,
-        dns_suffix,
-        global_region,
-    };
-    let region_like = |prefix: &str| {
-        region.strip_prefix(prefix).is_some_and(|rest| {
-            let mut parts = rest.split('-');
-            let (Some(_), Some(num), None) = (parts.next(), parts.next(), parts.next()) else {
-                return false;
-            };
-            !num.is_empty() && num.bytes().all(|b| b.is_ascii_digit())
-        })
-    };
-    if region_like("cn-") {
-        p("aws-cn", "amazonaws.com.cn", "cn-northwest-1")
-    } else if region_like("us-gov-") {
-        p("aws-us-gov", "amazonaws.com", "us-gov-west-1")
-    } else if region_like("eusc-de-") {
-        p("aws-eusc", "amazonaws.eu", "eusc-de-east-1")
-    } else if region_like("us-isob-") {
-        p("aws-iso-b", "sc2s.sgov.gov", "us-isob-east-1")
-    } else if region_like("us-isof-") {
-        p("aws-iso-f", "csp.hci.ic.gov", "us-isof-south-1")
-    } else if region_like("eu-isoe-") {
-        p("aws-iso-e", "cloud.adc-e.uk", "eu-isoe-west-1")
-    } else if region_like("us-iso-") {
-        p("aws-iso", "c2s.ic.gov", "us-iso-east-1")
-    } else {
-        p("aws", "amazonaws.com", "us-east-1")
-    }
-}
-
-/// Where to send a service's requests and how to sign them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
-    /// `scheme://host[:port]` with no trailing slash.
-    pub base: String,
-    /// The region in the SigV4 credential scope.
-    pub signing_region: String,
-}
-
-/// Resolves a service's endpoint for `region`: `AWS_ENDPOINT_URL_<SERVICE>`, then
-/// `AWS_ENDPOINT_URL`, then `configured` (from the config file), then the
-/// partition's default host. `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` disables the
-/// overrides. The signing region never changes with an override.
-pub fn endpoint(
-    service: Service,
-    region: &str,
-    env: &Env,
-    configured: Option<&str>,
-) -> Result<Endpoint> {
-    let part = partition(region);
-    let signing_region = if service == Service::Organizations {
-        part.global_region
-    } else {
-        region
-    };
-    let overridden = if env.flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
-        None
-    } else {
-        env.get(service.env_var())
-            .or_else(|| env.get("AWS_ENDPOINT_URL"))
-            .or(configured)
-    };
-    let base = match overridden {
-        Some(url) => validate_override(url)?,
-        None => format!(
-            "https://{}.{signing_region}.{}",
-            service.host_prefix(),
-            part.dns_suffix
-        ),
-    };
-    Ok(Endpoint {
-        base,
-        signing_region: signing_region.to_string(),
-    })
-}
-
-/// Accepts `https://…` anywhere and `http://…` only on loopback hosts: a token
-/// must never travel in clear text over a network.
-fn validate_override(url: &str) -> Result<String> {
-    let url = url.trim().trim_end_matches('/');
-    let bad = || Error::Config(format!("endpoint override '{url}' is not an http(s) URL"));
-    let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
-    let host = host_of(rest);
-    if host.is_empty() {
-        return Err(bad());
-    }
-    match scheme {
-        "https" => Ok(url.to_string()),
-        "http" if is_loopback(host) => Ok(url.to_string()),
-        "http" => Err(Error::Config(format!(
-            "endpoint override '{url}' uses http:// for a non-loopback host; use https://"
-        ))),
-        _ => Err(bad()),
-    }
-}
-
-/// The host of `host[:port][/path]` (IPv6 literals keep their brackets).
-fn host_of(authority_and_path: &str) -> &str {
-    let authority = authority_and_path
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or("");
-    if let Some(v6) = authority.strip_prefix('[') {
-        return v6.split(']').next().unwrap_or("");
-    }
-    authority.split(':').next().unwrap_or("")
-}
-
-/// True for `localhost`, 127.0.0.0/8 and `::1`.
-pub fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host == "::1"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// The host part of an endpoint base URL, e.g. for the `Host` header SigV4 signs.
-pub fn authority(base: &str) -> &str {
-    base.split_once("://")
-        .map_or(base, |(_, rest)| rest.split('/').next().unwrap_or(rest))
-}
-
-/// One request, described as plain data.
-#[derive(Debug, Clone)]
+/// One request, described as plain data. Its `Debug` redacts as the debug log
+/// does: headers and bodies may carry tokens.
+#[derive(Clone)]
 pub struct Request {
     /// The AWS operation name, for errors and the debug log.
     pub op: &'static str,
@@ -254,6 +67,23 @@ impl Request {
     }
 }
 
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), redact::header_value(k, v)))
+            .collect();
+        f.debug_struct("Request")
+            .field("op", &self.op)
+            .field("method", &self.method)
+            .field("url", &redact::url(&self.url))
+            .field("headers", &headers)
+            .field("body", &self.body.as_deref().map(redact::body))
+            .finish()
+    }
+}
+
 /// A successful (2xx) answer.
 #[derive(Debug)]
 pub struct Response {
@@ -261,11 +91,9 @@ pub struct Response {
     pub body: Vec<u8>,
 }
 
-/// Settings of the HTTP client, taken from flags and the environment.
+/// Settings of the HTTP client, taken from the environment.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Log requests and responses (redacted) on stderr.
-    pub debug: bool,
     /// Total attempts per request, including the first.
     pub max_attempts: u32,
     /// Extra PEM CA certificates (`AWS_CA_BUNDLE`, `SSL_CERT_FILE`).
@@ -278,14 +106,13 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
 
 impl Settings {
     /// Reads `AWS_MAX_ATTEMPTS`, `AWS_CA_BUNDLE` and `SSL_CERT_FILE`.
-    pub fn from_env(env: &Env, debug: bool) -> Settings {
+    pub fn from_env(env: &Env) -> Settings {
         let max_attempts = env
             .get("AWS_MAX_ATTEMPTS")
             .and_then(|v| v.trim().parse::<u32>().ok())
             .filter(|n| *n >= 1)
             .unwrap_or(DEFAULT_MAX_ATTEMPTS);
         Settings {
-            debug,
             max_attempts,
             ca_bundle: env
                 .first(&["AWS_CA_BUNDLE", "SSL_CERT_FILE"])
@@ -302,16 +129,23 @@ pub type Prepare<'a> = dyn Fn(&Request) -> Result<Request> + 'a;
 pub struct Http {
     settings: Settings,
     agent: OnceLock<std::result::Result<ureq::Agent, String>>,
+    clock: Arc<dyn Clock>,
     governor: Governor,
 }
 
 impl Http {
     /// A client; nothing is built until the first request.
     pub fn new(settings: Settings) -> Http {
+        Http::with_clock(settings, Arc::new(SystemClock))
+    }
+
+    /// A client whose backoff and pacing wait on `clock`.
+    pub fn with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Http {
         Http {
             settings,
             agent: OnceLock::new(),
-            governor: Governor::new(DEFAULT_CAP),
+            governor: Governor::new(DEFAULT_CAP, clock.clone()),
+            clock,
         }
     }
 
@@ -342,45 +176,24 @@ impl Http {
     }
 
     fn send_prepared(&self, req: &Request, prepare: Option<&Prepare>) -> Result<Response> {
-        let mut attempt = 1;
-        loop {
-            let permit = self.governor.acquire();
-            // Signed once the governor lets the request go, so that its
-            // X-Amz-Date is as fresh as it can be.
-            let result = match prepare {
-                None => self.send_once(req),
-                Some(prepare) => prepare(req).and_then(|signed| self.send_once(&signed)),
-            };
-            let throttled = matches!(&result, Err(Error::Api(e)) if is_throttling(e));
-            permit.finish(if throttled {
-                Outcome::Throttled
-            } else {
-                Outcome::Done
-            });
-            let Some(base) = retry_base(&result) else {
-                return result;
-            };
-            if attempt >= self.settings.max_attempts {
-                return result;
-            }
-            let delay = backoff(attempt, base);
-            if self.settings.debug {
-                eprintln!(
-                    "sso-config: debug: {} attempt {attempt} failed, retrying in {} ms",
-                    req.op,
-                    delay.as_millis()
-                );
-            }
-            std::thread::sleep(delay);
-            attempt += 1;
-        }
+        // Signed once the governor lets the request go, so that its
+        // X-Amz-Date is as fresh as it can be.
+        let attempt = || match prepare {
+            None => self.send_once(req),
+            Some(prepare) => prepare(req).and_then(|signed| self.send_once(&signed)),
+        };
+        with_retries(
+            req.op,
+            self.settings.max_attempts,
+            &self.governor,
+            &*self.clock,
+            attempt,
+        )
     }
 
     fn send_once(&self, req: &Request) -> Result<Response> {
         let agent = self.agent()?;
-        if self.settings.debug {
-            log_request(req);
-        }
+        log_request(req);
         let net_err = |e: ureq::Error| Error::Net {
             op: req.op,
             host: authority(&req.url).to_string(),
@@ -421,9 +234,11 @@ impl Http {
                 host: authority(&req.url).to_string(),
                 msg: format!("reading the answer: {e}"),
             })?;
-        if self.settings.debug {
-            log_response(req.op, status, &body);
-        }
+        log::debug(format_args!(
+            "< {status} ({}) {}",
+            req.op,
+            redact::body(&body)
+        ));
         if (200..300).contains(&status) {
             return Ok(Response { body });
         }
@@ -434,6 +249,61 @@ impl Http {
             request_id,
             &body,
         )))
+    }
+}
+
+/// The one retry policy: every attempt goes through the governor, which learns
+/// from throttling; throttling, 5xx and connection errors are retried with
+/// full-jitter backoff until `max_attempts` have been made. Waits happen on
+/// `clock`, so tests run on virtual time.
+fn with_retries(
+    op: &str,
+    max_attempts: u32,
+    governor: &Governor,
+    clock: &dyn Clock,
+    mut attempt_once: impl FnMut() -> Result<Response>,
+) -> Result<Response> {
+    let mut attempt = 1;
+    loop {
+        let permit = governor.acquire();
+        let result = attempt_once();
+        let throttled = matches!(&result, Err(Error::Api(e)) if is_throttling(e));
+        permit.finish(if throttled {
+            Outcome::Throttled
+        } else {
+            Outcome::Done
+        });
+        let Some(base) = retry_base(&result) else {
+            return result;
+        };
+        if attempt >= max_attempts {
+            return result;
+        }
+        let delay = backoff(attempt, base);
+        log::debug(format_args!(
+            "{op} attempt {attempt} failed, retrying in {} ms",
+            delay.as_millis()
+        ));
+        clock.sleep(delay);
+        attempt += 1;
+    }
+}
+
+fn log_request(req: &Request) {
+    if !log::debug_enabled() {
+        return;
+    }
+    log::debug(format_args!(
+        "> {} {} ({})",
+        req.method,
+        redact::url(&req.url),
+        req.op
+    ));
+    for (k, v) in &req.headers {
+        log::debug(format_args!("> {k}: {}", redact::header_value(k, v)));
+    }
+    if let Some(body) = &req.body {
+        log::debug(format_args!("> {}", redact::body(body)));
     }
 }
 
@@ -531,10 +401,7 @@ fn normalise_code(raw: &str) -> String {
 
 /// The text of the first `<tag>…</tag>` in an XML body (STS errors).
 fn xml_tag(body: &[u8], tag: &str) -> Option<String> {
-    let text = std::str::from_utf8(body).ok()?;
-    let start = text.find(&format!("<{tag}>"))? + tag.len() + 2;
-    let end = text[start..].find(&format!("</{tag}>"))? + start;
-    Some(text[start..end].trim().to_string())
+    xml::text(std::str::from_utf8(body).ok()?, tag)
 }
 
 const THROTTLING_CODES: &[&str] = &[
@@ -594,193 +461,12 @@ fn retry_base(result: &Result<Response>) -> Option<Duration> {
 pub fn backoff(attempt: u32, base: Duration) -> Duration {
     let cap = Duration::from_secs(20);
     let exp = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
-    exp.min(cap).mul_f64(crate::rand::unit())
-}
-
-const SECRET_HEADERS: &[&str] = &[
-    "x-amz-sso_bearer_token",
-    "authorization",
-    "x-amz-security-token",
-];
-const SECRET_FIELDS: &[&str] = &[
-    "accessToken",
-    "refreshToken",
-    "clientSecret",
-    "deviceCode",
-    "code",
-    "codeVerifier",
-    "idToken",
-    "secretAccessKey",
-    "sessionToken",
-    "SecretAccessKey",
-    "SessionToken",
-    "SigninToken",
-    "Session",
-];
-
-fn log_request(req: &Request) {
-    eprintln!(
-        "sso-config: debug: > {} {} ({})",
-        req.method,
-        redact_url(&req.url),
-        req.op
-    );
-    for (k, v) in &req.headers {
-        let v = if SECRET_HEADERS.iter().any(|s| s.eq_ignore_ascii_case(k)) {
-            "(redacted)"
-        } else {
-            v
-        };
-        eprintln!("sso-config: debug: > {k}: {v}");
-    }
-    if let Some(body) = &req.body {
-        eprintln!("sso-config: debug: > {}", redact_body(body));
-    }
-}
-
-fn log_response(op: &str, status: u16, body: &[u8]) {
-    eprintln!("sso-config: debug: < {status} ({op}) {}", redact_body(body));
-}
-
-/// The URL with the values of secret query parameters replaced.
-pub fn redact_url(url: &str) -> String {
-    let Some((path, query)) = url.split_once('?') else {
-        return url.to_string();
-    };
-    let parts: Vec<String> = query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((k, _)) if SECRET_FIELDS.contains(&k) => format!("{k}=(redacted)"),
-            _ => pair.to_string(),
-        })
-        .collect();
-    format!("{path}?{}", parts.join("&"))
-}
-
-/// A body for the log: JSON with secret fields replaced; anything else by size.
-pub fn redact_body(body: &[u8]) -> String {
-    if body.is_empty() {
-        return String::new();
-    }
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(mut v) => {
-            redact_json(&mut v);
-            v.to_string()
-        }
-        Err(_) => format!("({} bytes, not JSON)", body.len()),
-    }
-}
-
-fn redact_json(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(map) => {
-            for (k, val) in map.iter_mut() {
-                if SECRET_FIELDS.contains(&k.as_str()) {
-                    *val = serde_json::Value::String("(redacted)".into());
-                } else {
-                    redact_json(val);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_json),
-        _ => {}
-    }
+    exp.min(cap).mul_f64(rand::unit())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn endpoints_per_partition() {
-        let e = Env::default();
-        let url = |s, r| endpoint(s, r, &e, None).unwrap();
-        assert_eq!(
-            url(Service::SsoOidc, "cn-north-1").base,
-            "https://oidc.cn-north-1.amazonaws.com.cn"
-        );
-        assert_eq!(
-            url(Service::Portal, "us-gov-west-1").base,
-            "https://portal.sso.us-gov-west-1.amazonaws.com"
-        );
-        assert_eq!(
-            url(Service::Portal, "eu-west-1").base,
-            "https://portal.sso.eu-west-1.amazonaws.com"
-        );
-        let org = url(Service::Organizations, "cn-north-1");
-        assert_eq!(
-            org.base,
-            "https://organizations.cn-northwest-1.amazonaws.com.cn"
-        );
-        assert_eq!(org.signing_region, "cn-northwest-1");
-        let org = url(Service::Organizations, "us-gov-east-1");
-        assert_eq!(
-            org.base,
-            "https://organizations.us-gov-west-1.amazonaws.com"
-        );
-        assert_eq!(
-            url(Service::SsoAdmin, "eusc-de-east-1").base,
-            "https://sso.eusc-de-east-1.amazonaws.eu"
-        );
-        assert_eq!(
-            url(Service::Sts, "us-iso-east-1").base,
-            "https://sts.us-iso-east-1.c2s.ic.gov"
-        );
-        assert_eq!(
-            url(Service::Sts, "us-isob-east-1").base,
-            "https://sts.us-isob-east-1.sc2s.sgov.gov"
-        );
-        assert_eq!(partition("mars-north-1").name, "aws");
-        assert_eq!(partition("cn-northwest-1").name, "aws-cn");
-    }
-
-    #[test]
-    fn overrides_win_and_keep_the_signing_region() {
-        let e = Env::of(&[
-            ("AWS_ENDPOINT_URL_SSO", "http://127.0.0.1:9/"),
-            ("AWS_ENDPOINT_URL", "https://all.example.com"),
-        ]);
-        let p = endpoint(Service::Portal, "eu-west-1", &e, None).unwrap();
-        assert_eq!(p.base, "http://127.0.0.1:9");
-        let o = endpoint(Service::Organizations, "eu-west-1", &e, None).unwrap();
-        assert_eq!(o.base, "https://all.example.com");
-        assert_eq!(o.signing_region, "us-east-1");
-        let cfg = endpoint(
-            Service::Sts,
-            "eu-west-1",
-            &Env::default(),
-            Some("https://c.example"),
-        )
-        .unwrap();
-        assert_eq!(cfg.base, "https://c.example");
-        let ignored = Env::of(&[
-            ("AWS_ENDPOINT_URL", "https://all.example.com"),
-            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
-        ]);
-        let d = endpoint(Service::SsoOidc, "eu-west-1", &ignored, None).unwrap();
-        assert_eq!(d.base, "https://oidc.eu-west-1.amazonaws.com");
-    }
-
-    #[test]
-    fn plain_http_only_on_loopback() {
-        for ok in [
-            "http://localhost:1",
-            "http://127.0.0.2",
-            "http://[::1]:8080",
-            "https://x.y",
-        ] {
-            assert!(validate_override(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "http://10.0.0.1",
-            "http://example.com",
-            "ftp://x",
-            "nonsense",
-            "http://",
-        ] {
-            assert!(validate_override(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn decodes_error_shapes() {
@@ -857,6 +543,56 @@ mod tests {
         );
     }
 
+    fn throttled() -> Result<Response> {
+        Err(Error::Api(ApiError {
+            op: "ListAccountRoles",
+            status: 429,
+            code: "TooManyRequestsException".into(),
+            oauth_error: None,
+            message: String::new(),
+            request_id: None,
+        }))
+    }
+
+    #[test]
+    fn retries_back_off_on_the_clock_and_stop_at_max_attempts() {
+        let clock = Arc::new(crate::util::clock::FakeClock::new());
+        let governor = Governor::new(4, clock.clone());
+        let mut calls = 0;
+        let result = with_retries("X", 5, &governor, &*clock, || {
+            calls += 1;
+            if calls < 3 {
+                throttled()
+            } else {
+                Ok(Response {
+                    body: b"ok".to_vec(),
+                })
+            }
+        });
+        assert_eq!(result.unwrap().body, b"ok");
+        assert_eq!(calls, 3);
+        // Two backoffs with a 1 s base: at most 1 s + 2 s of (virtual) waiting.
+        assert!(
+            clock.elapsed() <= Duration::from_secs(3),
+            "{:?}",
+            clock.elapsed()
+        );
+        let mut calls = 0;
+        let e = with_retries("X", 4, &governor, &*clock, || {
+            calls += 1;
+            throttled()
+        });
+        assert!(matches!(e, Err(Error::Api(_))));
+        assert_eq!(calls, 4, "max attempts include the first");
+        let mut calls = 0;
+        let e = with_retries("X", 4, &governor, &*clock, || {
+            calls += 1;
+            Err(Error::Usage("not retryable".into()))
+        });
+        assert!(e.is_err());
+        assert_eq!(calls, 1);
+    }
+
     #[test]
     fn backoff_is_capped_full_jitter() {
         for attempt in 1..40 {
@@ -872,7 +608,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         // Any certificate in PEM form will do: take a built-in root.
         let der = webpki_root_certs::TLS_SERVER_ROOT_CERTS[0].as_ref();
-        let mut b64 = crate::encoding::base64url(der)
+        let mut b64 = crate::util::encoding::base64url(der)
             .replace('-', "+")
             .replace('_', "/");
         while !b64.len().is_multiple_of(4) {
@@ -911,21 +647,5 @@ mod tests {
                 .contains("cannot read CA bundle")
         );
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn debug_log_redacts_secrets() {
-        let body = br#"{"clientId":"c","clientSecret":"S3CRET","nested":{"accessToken":"T0KEN"}}"#;
-        let logged = redact_body(body);
-        assert!(
-            !logged.contains("S3CRET") && !logged.contains("T0KEN"),
-            "{logged}"
-        );
-        assert!(logged.contains("\"clientId\":\"c\""));
-        let url = redact_url("https://x/federation?Action=getSigninToken&Session=%7Bsecret%7D");
-        assert_eq!(
-            url,
-            "https://x/federation?Action=getSigninToken&Session=(redacted)"
-        );
     }
 }

@@ -1,23 +1,23 @@
 /*!
 SSO OIDC (protocol.md §2): RegisterClient, StartDeviceAuthorization and
-CreateToken over raw JSON, and the two interactive flows built on them — the
-device-code flow (§2.4) and the authorization-code flow with PKCE through a
-loopback redirect (§2.5).
+CreateToken over raw JSON, the device-code flow built on them (§2.4), and the
+pieces of the authorization-code flow with PKCE (§2.5): the verifier, the
+`state` and the `/authorize` URL. The loopback listener that receives the
+redirect is `aws::loopback`.
 
 The device-code poll loop is protocol, not retry, so it lives here and not in
-the HTTP layer.
+the HTTP layer. Every token, secret, code and verifier is a [`Secret`].
 */
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::encoding::{base64url, parse_query, percent_encode, sha256};
 use crate::error::{Error, Result};
 use crate::http::{Http, Request};
+use crate::util::encoding::{base64url, hex, percent_encode, sha256};
+use crate::util::rand;
+use crate::util::secret::Secret;
 
 /// The default scope: it makes the service issue refresh tokens.
 pub const DEFAULT_SCOPE: &str = "sso:account:access";
@@ -58,7 +58,7 @@ pub struct ClientRegistration {
     /// Client id.
     pub client_id: String,
     /// Client secret.
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// Epoch seconds when the registration expires.
     pub client_secret_expires_at: i64,
 }
@@ -68,7 +68,7 @@ pub struct ClientRegistration {
 #[serde(rename_all = "camelCase")]
 pub struct DeviceAuthorization {
     /// The code CreateToken polls with.
-    pub device_code: String,
+    pub device_code: Secret,
     /// The code the user confirms.
     pub user_code: String,
     /// Where the user goes.
@@ -95,24 +95,24 @@ pub struct CreateToken<'a> {
     /// Client id.
     pub client_id: &'a str,
     /// Client secret.
-    pub client_secret: &'a str,
+    pub client_secret: &'a Secret,
     /// The grant.
     pub grant_type: &'a str,
     /// Device grant.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub device_code: Option<&'a str>,
+    pub device_code: Option<&'a Secret>,
     /// Authorization-code grant.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<&'a str>,
+    pub code: Option<&'a Secret>,
     /// Authorization-code grant: the exact redirect URI used in `/authorize`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<&'a str>,
     /// Authorization-code grant: the PKCE verifier.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub code_verifier: Option<&'a str>,
+    pub code_verifier: Option<&'a Secret>,
     /// Refresh grant.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<&'a str>,
+    pub refresh_token: Option<&'a Secret>,
 }
 
 /// CreateToken output.
@@ -120,12 +120,12 @@ pub struct CreateToken<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct TokenResponse {
     /// The bearer token.
-    pub access_token: String,
+    pub access_token: Secret,
     /// Lifetime in seconds.
     pub expires_in: i64,
     /// Present when the client has scopes; may rotate on refresh.
     #[serde(default)]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
 }
 
 impl<'a> Oidc<'a> {
@@ -143,13 +143,13 @@ impl<'a> Oidc<'a> {
         path: &str,
         input: &I,
     ) -> Result<O> {
-        let body = serde_json::to_vec(input)
-            .map_err(|e| Error::Failed(format!("{op}: cannot encode request: {e}")))?;
+        // Plain structs of strings always serialise; an empty body would be
+        // refused by the service, never sent silently wrong.
+        let body = serde_json::to_vec(input).unwrap_or_default();
         let req = Request::post(op, format!("{}{path}", self.base), body)
             .header("Content-Type", "application/json");
         let resp = self.http.send(&req)?;
-        serde_json::from_slice(&resp.body)
-            .map_err(|e| Error::Failed(format!("{op}: unexpected answer: {e}")))
+        serde_json::from_slice(&resp.body).map_err(|e| Error::unexpected(op, e))
     }
 
     /// RegisterClient.
@@ -161,14 +161,14 @@ impl<'a> Oidc<'a> {
     pub fn start_device_authorization(
         &self,
         client_id: &str,
-        client_secret: &str,
+        client_secret: &Secret,
         start_url: &str,
     ) -> Result<DeviceAuthorization> {
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Input<'b> {
             client_id: &'b str,
-            client_secret: &'b str,
+            client_secret: &'b Secret,
             start_url: &'b str,
         }
         let input = Input {
@@ -188,8 +188,8 @@ impl<'a> Oidc<'a> {
     pub fn refresh(
         &self,
         client_id: &str,
-        client_secret: &str,
-        refresh_token: &str,
+        client_secret: &Secret,
+        refresh_token: &Secret,
     ) -> Result<TokenResponse> {
         self.create_token(&CreateToken {
             client_id,
@@ -236,7 +236,7 @@ pub trait Prompt {
 pub fn device_flow(
     oidc: &Oidc,
     client_id: &str,
-    client_secret: &str,
+    client_secret: &Secret,
     start_url: &str,
     prompt: &dyn Prompt,
 ) -> Result<TokenResponse> {
@@ -261,12 +261,12 @@ pub fn device_flow(
                 "authorization_pending" => {}
                 "slow_down" => interval += 5,
                 "expired_token" => {
-                    return Err(Error::Failed(
+                    return Err(Error::Login(
                         "the device authorization expired before it was approved; run the login again".into(),
                     ));
                 }
                 "access_denied" => {
-                    return Err(Error::Failed("the login was denied in the browser".into()));
+                    return Err(Error::Login("the login was denied in the browser".into()));
                 }
                 _ => return Err(Error::Api(e)),
             },
@@ -281,7 +281,7 @@ pub fn device_flow(
             shown = true;
         }
         if Instant::now() >= deadline {
-            return Err(Error::Failed(
+            return Err(Error::Login(
                 "the device authorization expired before it was approved; run the login again"
                     .into(),
             ));
@@ -291,9 +291,10 @@ pub fn device_flow(
 }
 
 /// A PKCE verifier and its S256 challenge (RFC 7636).
+#[derive(Debug)]
 pub struct Pkce {
     /// 64 characters from the unreserved set.
-    pub verifier: String,
+    pub verifier: Secret,
     /// base64url(SHA-256(verifier)) without padding.
     pub challenge: String,
 }
@@ -303,8 +304,8 @@ impl Pkce {
     pub fn generate() -> Result<Pkce> {
         const CHARSET: &[u8] =
             b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
-        let bytes = crate::rand::secure_bytes::<64>()
-            .ok_or_else(|| Error::Failed("the system random generator failed".into()))?;
+        let bytes = rand::secure_bytes::<64>()
+            .ok_or_else(|| Error::Login("the system random generator failed".into()))?;
         let verifier: String = bytes
             .iter()
             .map(|b| CHARSET[usize::from(*b) % CHARSET.len()] as char)
@@ -316,7 +317,7 @@ impl Pkce {
     pub fn from_verifier(verifier: String) -> Pkce {
         let challenge = base64url(&sha256(verifier.as_bytes()));
         Pkce {
-            verifier,
+            verifier: Secret::new(verifier),
             challenge,
         }
     }
@@ -324,11 +325,11 @@ impl Pkce {
 
 /// A random UUIDv4 string for `state`.
 pub fn random_state() -> Result<String> {
-    let mut b = crate::rand::secure_bytes::<16>()
-        .ok_or_else(|| Error::Failed("the system random generator failed".into()))?;
+    let mut b = rand::secure_bytes::<16>()
+        .ok_or_else(|| Error::Login("the system random generator failed".into()))?;
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h = crate::encoding::hex(&b);
+    let h = hex(&b);
     Ok(format!(
         "{}-{}-{}-{}-{}",
         &h[0..8],
@@ -337,123 +338,6 @@ pub fn random_state() -> Result<String> {
         &h[16..20],
         &h[20..32]
     ))
-}
-
-/// The loopback listener that receives the browser's redirect.
-pub struct Callback {
-    listener: TcpListener,
-    /// `http://127.0.0.1:PORT/oauth/callback`.
-    pub redirect_uri: String,
-}
-
-impl Callback {
-    /// Binds 127.0.0.1 on `port` (0 = a random free port).
-    pub fn bind(port: u16) -> Result<Callback> {
-        let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
-            Error::Failed(format!(
-                "cannot listen on 127.0.0.1:{port} for the login redirect: {e}"
-            ))
-        })?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| Error::Failed(format!("cannot read the callback port: {e}")))?
-            .port();
-        Ok(Callback {
-            listener,
-            redirect_uri: format!("http://127.0.0.1:{port}/oauth/callback"),
-        })
-    }
-
-    /// Waits (at most `limit`) for `GET /oauth/callback`, answers the browser with
-    /// a small page, and returns the authorization code once `state` matches.
-    pub fn wait_for_code(self, state: &str, limit: Duration) -> Result<String> {
-        let (tx, rx) = mpsc::channel();
-        let listener = self.listener;
-        // A thread accepts so the wait can have a deadline; it ends with the
-        // process when the deadline passes.
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                if let Some(query) = read_callback(stream.try_clone().ok(), &stream) {
-                    let _ = tx.send((query, stream));
-                    return;
-                }
-            }
-        });
-        let (query, mut stream) = rx.recv_timeout(limit).map_err(|_| {
-            Error::Failed(
-                "no answer from the browser within 10 minutes; run the login again".into(),
-            )
-        })?;
-        let params = parse_query(&query);
-        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        let outcome = if let Some(err) = get("error") {
-            let desc = get("error_description").unwrap_or("");
-            Err(Error::Failed(
-                format!("the login was refused: {err} {desc}")
-                    .trim_end()
-                    .to_string(),
-            ))
-        } else if get("state") != Some(state) {
-            Err(Error::Failed(
-                "the login redirect carried a wrong state; it was not started by this login, so it was rejected".into(),
-            ))
-        } else {
-            get("code")
-                .map(str::to_string)
-                .ok_or_else(|| Error::Failed("the login redirect carried no code".into()))
-        };
-        let page = match &outcome {
-            Ok(_) => page(
-                "Login complete",
-                "sso-config is logged in. You can close this tab.",
-            ),
-            Err(_) => page(
-                "Login failed",
-                "sso-config did not complete the login. See the terminal.",
-            ),
-        };
-        let status = if outcome.is_ok() {
-            "200 OK"
-        } else {
-            "400 Bad Request"
-        };
-        let _ = write!(
-            stream,
-            "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
-            page.len()
-        );
-        let _ = stream.flush();
-        outcome
-    }
-}
-
-/// Reads one request; returns the query of `GET /oauth/callback`, answering
-/// anything else (a favicon request, say) with 404.
-fn read_callback(reader: Option<TcpStream>, stream: &TcpStream) -> Option<String> {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut reader = BufReader::new(reader?);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut headers = String::new();
-    while reader.read_line(&mut headers).ok()? > 2 {
-        headers.clear();
-    }
-    let target = line.split_whitespace().nth(1).unwrap_or("");
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    if line.starts_with("GET ") && path == "/oauth/callback" {
-        return Some(query.to_string());
-    }
-    let mut s = stream;
-    let _ =
-        s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-    None
-}
-
-fn page(title: &str, text: &str) -> String {
-    format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
-         <body style=\"font-family:sans-serif;margin:3em\"><h1>{title}</h1><p>{text}</p></body></html>"
-    )
 }
 
 #[cfg(test)]
@@ -469,9 +353,10 @@ mod tests {
     #[test]
     fn generated_pkce_is_well_formed() {
         let p = Pkce::generate().unwrap();
-        assert_eq!(p.verifier.len(), 64);
+        assert_eq!(p.verifier.expose().len(), 64);
         assert!(
             p.verifier
+                .expose()
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
         );
@@ -488,7 +373,6 @@ mod tests {
     #[test]
     fn authorize_url_has_exact_parameters() {
         let http = Http::new(crate::http::Settings {
-            debug: false,
             max_attempts: 1,
             ca_bundle: None,
         });

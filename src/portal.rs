@@ -1,24 +1,24 @@
 /*!
 The Identity Center portal (protocol.md §3): ListAccounts, ListAccountRoles,
 GetRoleCredentials and Logout, authenticated with the bearer header
-`x-amz-sso_bearer_token`, and the bounded concurrent fetch of every account's
-roles.
+`x-amz-sso_bearer_token`. Listing every account's roles concurrently is the
+application's business (`app::listing`); this is the client.
 */
-
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, mpsc};
 
 use serde::Deserialize;
 
-use crate::encoding::percent_encode;
 use crate::error::{Error, Result};
 use crate::http::{Http, Request};
+use crate::util::clock;
+use crate::util::credentials::Credentials;
+use crate::util::encoding::percent_encode;
+use crate::util::secret::Secret;
 
 /// A portal client for one access token.
 pub struct Portal<'a> {
     http: &'a Http,
     base: String,
-    token: &'a str,
+    token: &'a Secret,
 }
 
 /// An account the user can access.
@@ -42,36 +42,15 @@ struct RoleInfo {
     role_name: String,
 }
 
-/// Temporary credentials of a role.
-#[derive(Clone, Deserialize)]
+/// Temporary credentials of a role, as the portal sends them.
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RoleCredentials {
-    /// `ASIA…`.
-    pub access_key_id: String,
-    /// The secret key.
-    pub secret_access_key: String,
-    /// The session token.
-    pub session_token: String,
+struct RoleCredentials {
+    access_key_id: String,
+    secret_access_key: Secret,
+    session_token: Secret,
     /// Expiry in epoch milliseconds.
-    pub expiration: i64,
-}
-
-impl std::fmt::Debug for RoleCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RoleCredentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("expiration", &self.expiration)
-            .finish_non_exhaustive()
-    }
-}
-
-/// One account with its roles, the result of a full listing.
-#[derive(Debug, Clone)]
-pub struct AccountRoles {
-    /// The account.
-    pub account: AccountInfo,
-    /// Role names as the portal returned them.
-    pub roles: Vec<String>,
+    expiration: i64,
 }
 
 #[derive(Deserialize)]
@@ -100,7 +79,7 @@ struct CredentialsAnswer {
 
 impl<'a> Portal<'a> {
     /// A client for the portal endpoint `base` with `token`.
-    pub fn new(http: &'a Http, base: &str, token: &'a str) -> Portal<'a> {
+    pub fn new(http: &'a Http, base: &str, token: &'a Secret) -> Portal<'a> {
         Portal {
             http,
             base: base.to_string(),
@@ -119,10 +98,9 @@ impl<'a> Portal<'a> {
             .map(|(k, v)| format!("{k}={}", percent_encode(v)))
             .collect();
         let url = format!("{}{path}?{}", self.base, query.join("&"));
-        let req = Request::get(op, url).header("x-amz-sso_bearer_token", self.token);
+        let req = Request::get(op, url).header("x-amz-sso_bearer_token", self.token.expose());
         let resp = self.http.send(&req)?;
-        serde_json::from_slice(&resp.body)
-            .map_err(|e| Error::Failed(format!("{op}: unexpected answer: {e}")))
+        serde_json::from_slice(&resp.body).map_err(|e| Error::unexpected(op, e))
     }
 
     /// Every role of one account.
@@ -144,92 +122,31 @@ impl<'a> Portal<'a> {
     }
 
     /// GetRoleCredentials.
-    pub fn get_role_credentials(
-        &self,
-        account_id: &str,
-        role_name: &str,
-    ) -> Result<RoleCredentials> {
+    pub fn get_role_credentials(&self, account_id: &str, role_name: &str) -> Result<Credentials> {
+        const OP: &str = "GetRoleCredentials";
         let q = [("account_id", account_id), ("role_name", role_name)];
-        let answer: CredentialsAnswer =
-            self.get("GetRoleCredentials", "/federation/credentials", &q)?;
-        Ok(answer.role_credentials)
+        let answer: CredentialsAnswer = self.get(OP, "/federation/credentials", &q)?;
+        let rc = answer.role_credentials;
+        let expiration = clock::from_epoch_millis(rc.expiration)
+            .ok_or_else(|| Error::unexpected(OP, "expiration out of range"))?;
+        Ok(Credentials {
+            access_key_id: rc.access_key_id,
+            secret_access_key: rc.secret_access_key,
+            session_token: Some(rc.session_token),
+            expiration: Some(expiration),
+        })
     }
 
     /// Logout: ends the session server-side.
     pub fn logout(&self) -> Result<()> {
         let req = Request::post("Logout", format!("{}/logout", self.base), Vec::new())
-            .header("x-amz-sso_bearer_token", self.token);
+            .header("x-amz-sso_bearer_token", self.token.expose());
         self.http.send(&req).map(|_| ())
     }
 
-    /// Every account with its roles. Accounts stream from ListAccounts into a
-    /// pool of threads that fetch roles while later pages are still coming;
-    /// the HTTP client's governor decides how many requests are in flight.
-    /// Accounts `want` rejects get no ListAccountRoles call. `progress(done,
-    /// listed)` is called after each account. The first error stops the work.
-    pub fn list_accounts_and_roles(
-        &self,
-        want: &(dyn Fn(&AccountInfo) -> bool + Sync),
-        progress: &(dyn Fn(usize, usize) + Sync),
-    ) -> Result<Vec<AccountRoles>> {
-        let (work_tx, work_rx) = mpsc::channel::<(usize, AccountInfo)>();
-        let work_rx = Mutex::new(work_rx);
-        let (done_tx, done_rx) = mpsc::channel::<(usize, AccountRoles)>();
-        let failure: Mutex<Option<Error>> = Mutex::new(None);
-        let listed = AtomicUsize::new(0);
-        let done = AtomicUsize::new(0);
-        std::thread::scope(|scope| {
-            for _ in 0..self.http.max_in_flight() {
-                let done_tx = done_tx.clone();
-                let (work_rx, failure, listed, done) = (&work_rx, &failure, &listed, &done);
-                scope.spawn(move || {
-                    loop {
-                        // A statement of its own, so the receiver lock is
-                        // released before the request (a `while let` would
-                        // hold it for the whole loop body).
-                        let item = lock(work_rx).recv();
-                        let Ok((i, account)) = item else { break };
-                        if lock(failure).is_some() {
-                            continue;
-                        }
-                        match self.list_account_roles(&account.account_id) {
-                            Ok(roles) => {
-                                let _ = done_tx.send((i, AccountRoles { account, roles }));
-                                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                                progress(n, listed.load(Ordering::Relaxed));
-                            }
-                            Err(e) => {
-                                lock(failure).get_or_insert(e);
-                            }
-                        }
-                    }
-                });
-            }
-            drop(done_tx);
-            let produced = self.each_account(|account| {
-                let i = listed.fetch_add(1, Ordering::Relaxed);
-                if want(&account) {
-                    let _ = work_tx.send((i, account));
-                } else {
-                    done.fetch_add(1, Ordering::Relaxed);
-                }
-                lock(&failure).is_none()
-            });
-            if let Err(e) = produced {
-                lock(&failure).get_or_insert(e);
-            }
-            drop(work_tx);
-        });
-        if let Some(e) = into_inner(failure) {
-            return Err(e);
-        }
-        let mut results: Vec<(usize, AccountRoles)> = done_rx.into_iter().collect();
-        results.sort_by_key(|(i, _)| *i);
-        Ok(results.into_iter().map(|(_, ar)| ar).collect())
-    }
-
-    /// Calls `f` with every account as the pages arrive; `f` returns false to stop.
-    fn each_account(&self, mut f: impl FnMut(AccountInfo) -> bool) -> Result<()> {
+    /// ListAccounts: calls `f` with every account as the pages arrive; `f`
+    /// returns false to stop.
+    pub fn each_account(&self, mut f: impl FnMut(AccountInfo) -> bool) -> Result<()> {
         let mut next: Option<String> = None;
         loop {
             let mut q = vec![("max_result", "100")];
@@ -248,15 +165,4 @@ impl<'a> Portal<'a> {
             }
         }
     }
-}
-
-/// Locks a mutex, recovering the data if a thread panicked (a panic is a bug,
-/// but the listing's data stays consistent per slot).
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn into_inner<T>(m: Mutex<T>) -> T {
-    m.into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -1,0 +1,197 @@
+/*!
+What `check` finds: which session was resolved and from where, the token's
+state, and (for a profile or account + role) whether that access exists and
+who its credentials are. The verdict maps to an exit code: 0 when all is well,
+3 when the only problem is a missing or expired, unrefreshable token, 1
+otherwise.
+*/
+
+use serde::Serialize;
+
+use crate::app::chain::Resolved;
+use crate::app::context::Ctx;
+use crate::app::role::{self, RoleTarget};
+use crate::app::session::Session;
+use crate::app::token;
+use crate::aws::endpoint::Service;
+use crate::aws::signed::SignedClient;
+use crate::aws::sts;
+use crate::error::{EXIT_LOGIN, EXIT_RUNTIME, Error, Result};
+use crate::portal::Portal;
+use crate::store::config::Config;
+use crate::util::clock;
+use crate::util::secret::Secret;
+
+/// The report, printed as text or JSON.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// Session name.
+    pub session: String,
+    /// Where the session came from.
+    pub source: String,
+    /// Start URL.
+    pub start_url: String,
+    /// Identity Center region.
+    pub region: String,
+    /// The token's state.
+    pub token: TokenState,
+    /// The access check, when a role was named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access: Option<Access>,
+    /// Everything fine.
+    pub ok: bool,
+}
+
+/// What the token cache holds.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenState {
+    /// `valid`, `refreshed`, `expired` or `missing`.
+    pub status: &'static str,
+    /// Expiry of the (possibly refreshed) token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// Whether it has a usable refresh token.
+    pub refreshable: bool,
+    /// The command to run when a login is needed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login_command: Option<String>,
+}
+
+/// The result of checking one account × role.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Access {
+    /// Account id.
+    pub account_id: String,
+    /// Role name.
+    pub role_name: String,
+    /// Whether the user has it.
+    pub ok: bool,
+    /// Why not, when not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Who the role's credentials are (STS GetCallerIdentity), when access is ok.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+}
+
+impl Report {
+    /// The exit code of this verdict.
+    pub fn exit_code(&self) -> u8 {
+        if self.ok {
+            0
+        } else if self.token.login_command.is_some() {
+            EXIT_LOGIN
+        } else {
+            EXIT_RUNTIME
+        }
+    }
+}
+
+/// Checks the session, its token and, when given, access to `target`.
+pub fn check(
+    ctx: &Ctx,
+    cfg: &Config,
+    session: &Session,
+    target: Option<&RoleTarget>,
+) -> Result<Report> {
+    let now = clock::now();
+    let (_, cached) = token::load_token(ctx, session);
+    let refreshable = cached.as_ref().is_some_and(|t| t.refreshable(now));
+    let usable = token::valid_token(ctx, cfg, session, None);
+    let token = match (&cached, &usable) {
+        (None, _) => TokenState {
+            status: "missing",
+            expires_at: None,
+            refreshable: false,
+            login_command: Some(session.login_command()),
+        },
+        (Some(c), Ok(t)) => TokenState {
+            status: if t.access_token == c.access_token {
+                "valid"
+            } else {
+                "refreshed"
+            },
+            expires_at: Some(token::expiry_text(t)),
+            refreshable,
+            login_command: None,
+        },
+        (Some(c), Err(_)) => TokenState {
+            status: "expired",
+            expires_at: Some(token::expiry_text(c)),
+            refreshable,
+            login_command: Some(session.login_command()),
+        },
+    };
+    let access = match (target, &usable) {
+        (Some(t), Ok(tok)) => Some(check_access(ctx, cfg, session, t, &tok.access_token)?),
+        _ => None,
+    };
+    let token_ok = usable.is_ok();
+    let access_ok = access.as_ref().is_none_or(|a| a.ok);
+    Ok(Report {
+        session: session.name.clone(),
+        source: session.source.clone(),
+        start_url: session.start_url.clone(),
+        region: session.region.clone(),
+        token,
+        access,
+        ok: token_ok && access_ok,
+    })
+}
+
+fn check_access(
+    ctx: &Ctx,
+    cfg: &Config,
+    session: &Session,
+    t: &RoleTarget,
+    token: &Secret,
+) -> Result<Access> {
+    let ep = session.endpoint(Service::Portal, &ctx.env)?;
+    let portal = Portal::new(&ctx.http, &ep.base, token);
+    let (ok, error) = match portal.list_account_roles(&t.account_id) {
+        Ok(roles) if roles.contains(&t.role_name) => (true, None),
+        Ok(_) => (
+            false,
+            Some(format!(
+                "role '{}' is not assigned in account {}",
+                t.role_name, t.account_id
+            )),
+        ),
+        Err(Error::Api(e)) if e.status == 404 || e.status == 403 => (
+            false,
+            Some(format!("no access to account {}", t.account_id)),
+        ),
+        Err(e) => return Err(e),
+    };
+    let mut access = Access {
+        account_id: t.account_id.clone(),
+        role_name: t.role_name.clone(),
+        ok,
+        error,
+        identity: None,
+    };
+    if ok {
+        match caller_arn(ctx, cfg, t) {
+            Ok(arn) => access.identity = Some(arn),
+            Err(e) => {
+                access.ok = false;
+                access.error = Some(e.to_string());
+            }
+        }
+    }
+    Ok(access)
+}
+
+/// The ARN the role's credentials act as: proves they work end to end.
+fn caller_arn(ctx: &Ctx, cfg: &Config, t: &RoleTarget) -> Result<String> {
+    let rc = role::credentials(ctx, cfg, t, &role::RoleFlags::default())?;
+    let profile = t.profile.as_deref().unwrap_or("");
+    let resolved = Resolved::identity_center(rc, profile, t);
+    let origin = resolved.source.to_string();
+    let region = t.region.as_deref().unwrap_or(&t.session.region);
+    let client = SignedClient::new(&ctx.http, &ctx.env, &resolved.credentials, &origin, region);
+    Ok(sts::caller_identity(&client)?.arn)
+}

@@ -1,0 +1,75 @@
+/*!
+What every command runs with, built once by `main`: the environment snapshot,
+the file paths, the one HTTP client, and whether a browser may be opened; and
+the login prompt that shows the user where to log in.
+*/
+
+use crate::http::{Http, Settings};
+use crate::oidc::Prompt;
+use crate::store::paths::Paths;
+use crate::util::env::Env;
+use crate::util::log;
+
+/// The global state of one invocation.
+pub struct Ctx {
+    /// The environment snapshot.
+    pub env: Env,
+    /// File locations.
+    pub paths: Paths,
+    /// The one HTTP client.
+    pub http: Http,
+    /// `--no-browser` or `AWS_SSO_DISABLE_BROWSER`.
+    pub no_browser: bool,
+}
+
+impl Ctx {
+    /// Builds the context from the environment and `--no-browser`.
+    pub fn new(env: Env, no_browser: bool) -> Ctx {
+        let paths = Paths::new(&env);
+        let http = Http::new(Settings::from_env(&env));
+        let no_browser = no_browser || env.flag("AWS_SSO_DISABLE_BROWSER");
+        Ctx {
+            env,
+            paths,
+            http,
+            no_browser,
+        }
+    }
+
+    /// "A browser can be opened" (cli.md, Settled details → Login): `BROWSER` set
+    /// always counts; macOS and Windows yes; Linux with a display, but not over
+    /// SSH, under WSL or in CI.
+    pub fn browser_available(&self) -> bool {
+        if self.env.is_set("BROWSER") {
+            return true;
+        }
+        if cfg!(any(target_os = "macos", target_os = "windows")) {
+            return true;
+        }
+        let display = self.env.is_set("DISPLAY") || self.env.is_set("WAYLAND_DISPLAY");
+        let ssh = self.env.is_set("SSH_CONNECTION") || self.env.is_set("SSH_TTY");
+        let wsl = self.env.is_set("WSL_DISTRO_NAME") || self.env.is_set("WSL_INTEROP");
+        display && !ssh && !wsl && !self.env.is_set("CI")
+    }
+}
+
+impl Prompt for Ctx {
+    /// The URL and code go to stderr, so the login can be finished on another
+    /// device; a browser is opened only where one can be.
+    fn show(&self, url: &str, user_code: Option<&str>) {
+        log::note(format_args!(
+            "to log in, open this URL in a browser:\n\n    {url}\n"
+        ));
+        if let Some(code) = user_code {
+            log::note(format_args!("and confirm that it shows the code: {code}\n"));
+        }
+        if self.no_browser || !self.browser_available() {
+            return;
+        }
+        if let Err(e) = webbrowser::open(url) {
+            log::note(format_args!(
+                "could not open a browser ({e}); open the URL yourself"
+            ));
+        }
+    }
+}

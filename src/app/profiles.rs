@@ -1,0 +1,436 @@
+/*!
+The profiles `generate` writes: one per account × role (× region), named by
+the naming rules, with the keys of the chosen style; rendered as config text,
+or merged into the config file between `# BEGIN sso-config SESSION` and
+`# END sso-config SESSION`, keeping every byte outside that block.
+*/
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::app::listing::AccountRoles;
+use crate::app::naming::{self, Entry, Filters, Named, NamingOptions, RegionRule};
+use crate::app::session::Session;
+use crate::error::{Error, Result};
+use crate::ini::{Document, SectionKind};
+use crate::store::config::Config;
+use crate::store::fsutil;
+use crate::util::env::Env;
+use crate::util::{log, shell};
+
+/// The profile styles of `generate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Style {
+    /// `sso_session` + account + role.
+    #[default]
+    Sso,
+    /// `sso_start_url` + `sso_region` in each profile.
+    Legacy,
+    /// `credential_process = <this binary> credential-process …`.
+    CredentialProcess,
+}
+
+/// What the profiles look like: `generate`'s naming, filter and content flags.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileOptions {
+    /// `--region` values in order.
+    pub regions: Vec<String>,
+    /// `--name`.
+    pub template: Option<String>,
+    /// `--lower`.
+    pub lower: bool,
+    /// `--strip-prefix`.
+    pub strip_prefixes: Vec<String>,
+    /// `--role-alias ROLE=ALIAS`.
+    pub role_aliases: Vec<(String, String)>,
+    /// `--include-account`, `--exclude-account`, `--exclude-role`.
+    pub filters: Filters,
+    /// `--region-rule GLOB=REGION`.
+    pub region_rules: Vec<RegionRule>,
+    /// `--set KEY=VALUE`.
+    pub set: Vec<(String, String)>,
+    /// `--style`.
+    pub style: Style,
+}
+
+/// One profile to write: its name and its keys in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// The profile name.
+    pub name: String,
+    /// `key = value` lines in order.
+    pub keys: Vec<(String, String)>,
+}
+
+/// Names and fills the profiles of `listing` (the accounts the filters kept),
+/// sorted, collisions resolved with a warning each. `env` gives the fallback
+/// region (`AWS_REGION`, `AWS_DEFAULT_REGION`, else the session's).
+pub fn build(
+    env: &Env,
+    session: &Session,
+    opts: &ProfileOptions,
+    listing: &[AccountRoles],
+) -> Vec<Profile> {
+    let fallback = env
+        .first(&["AWS_REGION", "AWS_DEFAULT_REGION"])
+        .unwrap_or(&session.region)
+        .to_string();
+    let mut entries = Vec::new();
+    for ar in listing {
+        let acct = &ar.account;
+        let regions = naming::regions_for(
+            &acct.account_id,
+            &acct.account_name,
+            &opts.region_rules,
+            &opts.regions,
+            &fallback,
+        );
+        for role in ar.roles.iter().filter(|r| opts.filters.keep_role(r)) {
+            entries.extend(Entry::for_regions(
+                &acct.account_id,
+                &acct.account_name,
+                role,
+                &regions,
+            ));
+        }
+    }
+    let mut distinct = opts.regions.clone();
+    distinct.sort();
+    distinct.dedup();
+    let naming = NamingOptions {
+        template: opts.template.clone(),
+        lower: opts.lower,
+        strip_prefixes: opts.strip_prefixes.clone(),
+        role_aliases: opts.role_aliases.clone(),
+        session: session.name.clone(),
+        multi_region: distinct.len() > 1,
+    };
+    let (named, warnings) = naming::name_all(&naming, entries);
+    for w in warnings {
+        log::warn(format_args!("{w}"));
+    }
+    named
+        .into_iter()
+        .map(|n| profile_for(session, opts, &n))
+        .collect()
+}
+
+fn profile_for(session: &Session, opts: &ProfileOptions, n: &Named) -> Profile {
+    let e = &n.entry;
+    let mut keys: Vec<(String, String)> = Vec::new();
+    let mut push = |k: &str, v: &str| keys.push((k.to_string(), v.to_string()));
+    match opts.style {
+        Style::Sso => {
+            push("sso_session", &session.name);
+            push("sso_account_id", &e.account_id);
+            push("sso_role_name", &e.role_name);
+        }
+        Style::Legacy => {
+            push("sso_start_url", &session.start_url);
+            push("sso_region", &session.region);
+            push("sso_account_id", &e.account_id);
+            push("sso_role_name", &e.role_name);
+        }
+        Style::CredentialProcess => {
+            let command = format!(
+                "{} credential-process --sso-session {} --account-id {} --role-name {}",
+                self_path(),
+                session.name,
+                e.account_id,
+                e.role_name
+            );
+            push("credential_process", &command);
+        }
+    }
+    if let Some(region) = &e.region {
+        push("region", region);
+    }
+    for (k, v) in &opts.set {
+        keys.retain(|(existing, _)| existing != k);
+        keys.push((k.clone(), v.clone()));
+    }
+    Profile {
+        name: n.name.clone(),
+        keys,
+    }
+}
+
+/// The absolute path of the running binary, as a `credential_process` word.
+fn self_path() -> String {
+    let path = std::env::current_exe()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "sso-config".to_string());
+    shell::command_word(&path)
+}
+
+/// The `[sso-session]` section's keys.
+fn session_keys(session: &Session) -> Vec<(String, String)> {
+    let scopes = session.registration_scopes().join(",");
+    vec![
+        ("sso_start_url".to_string(), session.start_url.clone()),
+        ("sso_region".to_string(), session.region.clone()),
+        ("sso_registration_scopes".to_string(), scopes),
+    ]
+}
+
+/// The config text: the session section (unless `legacy` or already in the
+/// file) and one section per profile, separated by blank lines.
+pub fn render(session: &Session, style: Style, with_session: bool, profiles: &[Profile]) -> String {
+    let mut out = String::new();
+    let mut section = |header: &str, keys: &[(String, String)]| {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "[{header}]");
+        for (k, v) in keys {
+            let _ = writeln!(out, "{k} = {v}");
+        }
+    };
+    if with_session && style != Style::Legacy {
+        section(
+            &format!("sso-session {}", session.name),
+            &session_keys(session),
+        );
+    }
+    for p in profiles {
+        section(&format!("profile {}", p.name), &p.keys);
+    }
+    out
+}
+
+/// The file `--write` edits, parsed. Loaded before any network call: a bad
+/// file must not cost a login.
+pub struct Target {
+    path: PathBuf,
+    doc: Document,
+    original: String,
+    mode: Option<u32>,
+    /// Lines of the existing managed block.
+    block: Option<std::ops::Range<usize>>,
+    /// An identical `[sso-session]` exists outside the block: do not write another.
+    reuse_session: bool,
+}
+
+/// Reads `file` (the config file when `None`) and checks that the session's
+/// block can be written into it.
+pub fn load_target(
+    cfg: &Config,
+    file: Option<&Path>,
+    session: &Session,
+    style: Style,
+) -> Result<Target> {
+    let loaded;
+    let cfg = match file {
+        Some(p) if p != cfg.path => {
+            loaded = Config::load(p)?;
+            &loaded
+        }
+        _ => cfg,
+    };
+    let (begin, end) = markers(session);
+    let block = cfg
+        .doc
+        .block_range(&begin, &end)
+        .map_err(|e| Error::config_file(&cfg.path, e))?;
+    let mut reuse_session = false;
+    for s in cfg.doc.sections() {
+        let outside = block.as_ref().is_none_or(|r| !r.contains(&s.span.start));
+        if !outside
+            || style == Style::Legacy
+            || s.kind != SectionKind::SsoSession(session.name.clone())
+        {
+            continue;
+        }
+        let same = s.own("sso_start_url") == Some(session.start_url.as_str())
+            && s.own("sso_region") == Some(session.region.as_str());
+        if !same {
+            return Err(Error::ConfigFile {
+                path: cfg.path.clone(),
+                line: Some(s.line),
+                msg: format!(
+                    "[sso-session {}] already exists with a different start URL or region; rename it or use --sso-session with another name",
+                    session.name
+                ),
+            });
+        }
+        reuse_session = true;
+    }
+    Ok(Target {
+        path: cfg.path.clone(),
+        original: cfg.doc.to_text(),
+        doc: cfg.doc.clone(),
+        mode: fsutil::existing_mode(&cfg.path),
+        block,
+        reuse_session,
+    })
+}
+
+/// The block markers for a session.
+fn markers(session: &Session) -> (String, String) {
+    (
+        format!("# BEGIN sso-config {}", session.name),
+        format!("# END sso-config {}", session.name),
+    )
+}
+
+/// The config file with the session's block replaced, ready to write.
+pub struct Merged {
+    /// The file.
+    pub path: PathBuf,
+    /// Its text before.
+    pub original: String,
+    /// Its text after.
+    pub text: String,
+    /// "N added, M removed, K changed, U unchanged".
+    pub summary: String,
+    mode: Option<u32>,
+}
+
+impl Merged {
+    /// Replaces the file atomically (keeping its mode) when the text changed.
+    pub fn write(&self) -> Result<()> {
+        if self.text == self.original {
+            return Ok(());
+        }
+        fsutil::atomic_write(
+            &self.path,
+            self.text.as_bytes(),
+            self.mode.unwrap_or(fsutil::PRIVATE_FILE),
+        )
+    }
+}
+
+/// Puts `profiles` into the session's block of `t`. A profile whose name a
+/// section outside the block already has is skipped with a warning: what the
+/// user wrote wins.
+pub fn merge(
+    session: &Session,
+    style: Style,
+    mut t: Target,
+    profiles: Vec<Profile>,
+) -> Result<Merged> {
+    let (begin, end) = markers(session);
+    let mut user_profiles = Vec::new();
+    let mut old_profiles = BTreeMap::new();
+    for s in t.doc.sections() {
+        let Some(name) = s.kind.profile_name() else {
+            continue;
+        };
+        if t.block.as_ref().is_none_or(|r| !r.contains(&s.span.start)) {
+            user_profiles.push(name.to_string());
+        } else {
+            let keys = s
+                .entries
+                .iter()
+                .map(|e| (e.key.clone(), e.value.clone()))
+                .collect();
+            old_profiles.insert(name.to_string(), keys);
+        }
+    }
+    let kept: Vec<Profile> = profiles
+        .into_iter()
+        .filter(|p| {
+            let mine = user_profiles.contains(&p.name);
+            if mine {
+                log::warn(format_args!(
+                    "skipped profile '{}': a section of that name already exists outside the managed block",
+                    p.name
+                ));
+            }
+            !mine
+        })
+        .collect();
+    let body = render(session, style, !t.reuse_session, &kept);
+    t.doc
+        .replace_block(&begin, &end, &body)
+        .map_err(|e| Error::config_file(&t.path, e))?;
+    Ok(Merged {
+        text: t.doc.to_text(),
+        summary: summarize(&old_profiles, &kept),
+        path: t.path,
+        original: t.original,
+        mode: t.mode,
+    })
+}
+
+/// "N added, M removed, K changed, U unchanged".
+fn summarize(old: &BTreeMap<String, Vec<(String, String)>>, new: &[Profile]) -> String {
+    let mut added = 0;
+    let mut changed = 0;
+    let mut unchanged = 0;
+    for p in new {
+        match old.get(&p.name) {
+            None => added += 1,
+            Some(keys) if *keys == p.keys => unchanged += 1,
+            Some(_) => changed += 1,
+        }
+    }
+    let removed = old
+        .keys()
+        .filter(|name| !new.iter().any(|p| &p.name == *name))
+        .count();
+    format!("{added} added, {removed} removed, {changed} changed, {unchanged} unchanged")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> Session {
+        Session {
+            name: "corp".into(),
+            start_url: "https://corp.awsapps.com/start".into(),
+            region: "eu-west-1".into(),
+            scopes: None,
+            legacy: false,
+            source: String::new(),
+            selector: "--sso-session corp".into(),
+            endpoints: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn renders_session_then_profiles() {
+        let p = Profile {
+            name: "prod.Admin".into(),
+            keys: vec![
+                ("sso_session".into(), "corp".into()),
+                ("region".into(), "eu-west-1".into()),
+            ],
+        };
+        let text = render(&session(), Style::Sso, true, std::slice::from_ref(&p));
+        assert_eq!(
+            text,
+            "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n\n[profile prod.Admin]\nsso_session = corp\nregion = eu-west-1\n"
+        );
+        let legacy = render(&session(), Style::Legacy, true, &[p]);
+        assert!(legacy.starts_with("[profile prod.Admin]\n"));
+    }
+
+    #[test]
+    fn summary_counts() {
+        let mut old = BTreeMap::new();
+        old.insert("a".to_string(), vec![("k".to_string(), "1".to_string())]);
+        old.insert("b".to_string(), vec![]);
+        old.insert("gone".to_string(), vec![]);
+        let new = vec![
+            Profile {
+                name: "a".into(),
+                keys: vec![("k".into(), "2".into())],
+            },
+            Profile {
+                name: "b".into(),
+                keys: vec![],
+            },
+            Profile {
+                name: "c".into(),
+                keys: vec![],
+            },
+        ];
+        assert_eq!(
+            summarize(&old, &new),
+            "1 added, 1 removed, 1 changed, 1 unchanged"
+        );
+    }
+}

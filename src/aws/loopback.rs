@@ -1,0 +1,129 @@
+/*!
+The loopback listener of the PKCE login (protocol.md §2.5): it binds
+`127.0.0.1` only, takes the one `GET /oauth/callback` the browser sends back,
+checks its `state`, and answers the browser with a small page.
+*/
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::util::encoding::parse_query;
+use crate::util::secret::Secret;
+
+/// The loopback listener that receives the browser's redirect.
+pub struct Callback {
+    listener: TcpListener,
+    /// `http://127.0.0.1:PORT/oauth/callback`.
+    pub redirect_uri: String,
+}
+
+impl Callback {
+    /// Binds 127.0.0.1 on `port` (0 = a random free port).
+    pub fn bind(port: u16) -> Result<Callback> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
+            Error::Login(format!(
+                "cannot listen on 127.0.0.1:{port} for the login redirect: {e}"
+            ))
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| Error::Login(format!("cannot read the callback port: {e}")))?
+            .port();
+        Ok(Callback {
+            listener,
+            redirect_uri: format!("http://127.0.0.1:{port}/oauth/callback"),
+        })
+    }
+
+    /// Waits (at most `limit`) for `GET /oauth/callback`, answers the browser with
+    /// a small page, and returns the authorization code once `state` matches.
+    pub fn wait_for_code(self, state: &str, limit: Duration) -> Result<Secret> {
+        let (tx, rx) = mpsc::channel();
+        let listener = self.listener;
+        // A thread accepts so the wait can have a deadline; it ends with the
+        // process when the deadline passes.
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                if let Some(query) = read_callback(stream.try_clone().ok(), &stream) {
+                    let _ = tx.send((query, stream));
+                    return;
+                }
+            }
+        });
+        let (query, mut stream) = rx.recv_timeout(limit).map_err(|_| {
+            Error::Login("no answer from the browser within 10 minutes; run the login again".into())
+        })?;
+        let params = parse_query(&query);
+        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let outcome = if let Some(err) = get("error") {
+            let desc = get("error_description").unwrap_or("");
+            Err(Error::Login(
+                format!("the login was refused: {err} {desc}")
+                    .trim_end()
+                    .to_string(),
+            ))
+        } else if get("state") != Some(state) {
+            Err(Error::Login(
+                "the login redirect carried a wrong state; it was not started by this login, so it was rejected".into(),
+            ))
+        } else {
+            get("code")
+                .map(Secret::new)
+                .ok_or_else(|| Error::Login("the login redirect carried no code".into()))
+        };
+        let page = match &outcome {
+            Ok(_) => page(
+                "Login complete",
+                "sso-config is logged in. You can close this tab.",
+            ),
+            Err(_) => page(
+                "Login failed",
+                "sso-config did not complete the login. See the terminal.",
+            ),
+        };
+        let status = if outcome.is_ok() {
+            "200 OK"
+        } else {
+            "400 Bad Request"
+        };
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+            page.len()
+        );
+        let _ = stream.flush();
+        outcome
+    }
+}
+
+/// Reads one request; returns the query of `GET /oauth/callback`, answering
+/// anything else (a favicon request, say) with 404.
+fn read_callback(reader: Option<TcpStream>, stream: &TcpStream) -> Option<String> {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut reader = BufReader::new(reader?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut headers = String::new();
+    while reader.read_line(&mut headers).ok()? > 2 {
+        headers.clear();
+    }
+    let target = line.split_whitespace().nth(1).unwrap_or("");
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    if line.starts_with("GET ") && path == "/oauth/callback" {
+        return Some(query.to_string());
+    }
+    let mut s = stream;
+    let _ =
+        s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    None
+}
+
+fn page(title: &str, text: &str) -> String {
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body style=\"font-family:sans-serif;margin:3em\"><h1>{title}</h1><p>{text}</p></body></html>"
+    )
+}

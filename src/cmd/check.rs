@@ -1,0 +1,116 @@
+/*!
+`check`: diagnose the session, its token and, for a profile or an account and
+role, that access; as text or JSON, with the verdict as exit code (0 all well,
+3 login needed, 1 otherwise).
+*/
+
+use crate::app::check::{self, Report};
+use crate::app::context::Ctx;
+use crate::app::role::{self, RoleFlags};
+use crate::app::session::{self, SessionFlags};
+use crate::cmd::args::{self, Global, Parser};
+use crate::cmd::output;
+use crate::error::{Error, Result};
+use crate::store::config::Config;
+
+/// `check` help.
+pub const USAGE: &str = "\
+Usage: sso-config check [--profile P | --account-id A --role-name R] [--json]
+
+Shows the resolved session and where it came from, the token's state, and whether
+the named access exists. Exit 0 all well, 3 login needed, 1 otherwise.
+";
+
+/// `check` flags.
+#[derive(Debug)]
+pub struct Args {
+    /// The role to check, if any.
+    pub role: RoleFlags,
+    /// `--json`.
+    pub json: bool,
+}
+
+/// Parses `check`'s flags; `None` when help was asked for.
+pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
+    let mut role = RoleFlags::default();
+    let mut json = false;
+    let take = |name: &str, p: &mut Parser| {
+        if name == "json" {
+            json = true;
+            return Ok(true);
+        }
+        args::role_flag(name, p, &mut role)
+    };
+    if !args::flags(p, global, take)? {
+        return Ok(None);
+    }
+    Ok(Some(Args { role, json }))
+}
+
+/// `check`. A role is checked when one is named: `--account-id`/`--role-name`,
+/// or `--profile` (whose session is then the one checked); else only the
+/// session and its token.
+pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
+    let cfg = Config::load(&ctx.paths.config)?;
+    let named = a.role.account_id.is_some() || a.role.role_name.is_some() || sel.profile.is_some();
+    let target = if named {
+        Some(role::resolve(ctx, &cfg, sel, &a.role)?)
+    } else {
+        None
+    };
+    let session = match &target {
+        Some(t) => t.session.clone(),
+        None => session::resolve_session(&cfg, sel, &ctx.env)?,
+    };
+    let report = check::check(ctx, &cfg, &session, target.as_ref())?;
+    let text = if a.json {
+        serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+    } else {
+        render(&report)
+    };
+    output::write_stdout(text.as_bytes())?;
+    match report.exit_code() {
+        0 => Ok(()),
+        code => Err(Error::Exit(code)),
+    }
+}
+
+fn render(r: &Report) -> String {
+    let mut out = format!(
+        "session:  {} ({})\nportal:   {} in {}\n",
+        r.session, r.source, r.start_url, r.region
+    );
+    let t = &r.token;
+    let refresh = if t.refreshable {
+        "refreshable"
+    } else {
+        "not refreshable"
+    };
+    match t.status {
+        "missing" => out.push_str("token:    none cached\n"),
+        status => out.push_str(&format!(
+            "token:    {status}, expires {}, {refresh}\n",
+            t.expires_at.as_deref().unwrap_or("?")
+        )),
+    }
+    if let Some(cmd) = &t.login_command {
+        out.push_str(&format!("login:    run: {cmd}\n"));
+    }
+    if let Some(a) = &r.access {
+        let verdict = if a.ok {
+            "ok".to_string()
+        } else {
+            a.error.clone().unwrap_or_default()
+        };
+        out.push_str(&format!(
+            "access:   {} in {}: {verdict}\n",
+            a.role_name, a.account_id
+        ));
+    }
+    out.push_str(if r.ok {
+        "status:   ok\n"
+    } else {
+        "status:   problem\n"
+    });
+    out
+}

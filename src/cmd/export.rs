@@ -1,0 +1,251 @@
+/*!
+`export` (alias `env`): a role's credentials as text for their consumers —
+shell `export` lines for every shell the contract names (each value quoted so
+that `eval` is safe whatever the secret contains), dotenv, JSON, the
+`credential_process` JSON — or written into the shared credentials file.
+*/
+
+use crate::app::context::Ctx;
+use crate::app::role::{self, RoleFlags, RoleTarget};
+use crate::app::session::SessionFlags;
+use crate::cmd::args::{self, Global, Parser};
+use crate::cmd::output;
+use crate::error::{Error, Result};
+use crate::store::config::{self, Config};
+use crate::util::credentials::Credentials;
+use crate::util::{clock, log, shell};
+
+/// `export` help.
+pub const USAGE: &str = "\
+Usage: sso-config export [ROLE OPTIONS] [--format F] [--write-credentials [NAME]]
+
+Formats: env (default), env-no-export, fish, powershell, windows-cmd, dotenv, json, process.
+  eval \"$(sso-config export --profile prod.Admin)\"
+  --write-credentials [NAME]   write section NAME (default: the profile) of the credentials file
+";
+
+/// `export` flags.
+#[derive(Debug)]
+pub struct Args {
+    /// Role selection.
+    pub role: RoleFlags,
+    /// `--format`.
+    pub format: ExportFormat,
+    /// `--write-credentials [NAME]`: `Some(None)` means the profile name.
+    pub write_credentials: Option<Option<String>>,
+}
+
+/// `export --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExportFormat {
+    /// `export K='v'` (POSIX shells).
+    #[default]
+    Env,
+    /// `K='v'`.
+    EnvNoExport,
+    /// `set -gx K 'v'`.
+    Fish,
+    /// `$Env:K = 'v'`.
+    PowerShell,
+    /// `set "K=v"`.
+    WindowsCmd,
+    /// `K="v"` lines for `.env` files.
+    Dotenv,
+    /// The credential_process JSON plus account, role and region.
+    Json,
+    /// Exactly the credential_process JSON.
+    Process,
+}
+
+impl ExportFormat {
+    /// Parses a `--format` value.
+    pub fn parse(s: &str) -> Option<ExportFormat> {
+        Some(match s {
+            "env" => ExportFormat::Env,
+            "env-no-export" => ExportFormat::EnvNoExport,
+            "fish" => ExportFormat::Fish,
+            "powershell" => ExportFormat::PowerShell,
+            "windows-cmd" => ExportFormat::WindowsCmd,
+            "dotenv" => ExportFormat::Dotenv,
+            "json" => ExportFormat::Json,
+            "process" => ExportFormat::Process,
+            _ => return None,
+        })
+    }
+}
+
+/// Parses `export`'s flags; `None` when help was asked for.
+pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
+    let mut role = RoleFlags::default();
+    let mut format = ExportFormat::default();
+    let mut write_credentials = None;
+    let take = |name: &str, p: &mut Parser| {
+        match name {
+            "format" => {
+                let v = args::value(p)?;
+                format = ExportFormat::parse(&v).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--format: '{v}' is not one of env, env-no-export, fish, powershell, windows-cmd, dotenv, json, process"
+                    ))
+                })?;
+            }
+            "write-credentials" => {
+                write_credentials =
+                    Some(args::optional_path(p)?.map(|p| p.to_string_lossy().into_owned()));
+            }
+            _ => return args::role_flag(name, p, &mut role),
+        }
+        Ok(true)
+    };
+    if !args::flags(p, global, take)? {
+        return Ok(None);
+    }
+    Ok(Some(Args {
+        role,
+        format,
+        write_credentials,
+    }))
+}
+
+/// `export`: print in a format, or write into the shared credentials file.
+pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
+    let cfg = Config::load(&ctx.paths.config)?;
+    let target = role::resolve(ctx, &cfg, sel, &a.role)?;
+    let creds = role::credentials(ctx, &cfg, &target, &a.role)?;
+    let Some(name) = a.write_credentials else {
+        return output::write_stdout(render(a.format, &creds, &target).as_bytes());
+    };
+    let name = name.or_else(|| target.profile.clone()).ok_or_else(|| {
+        Error::Usage("--write-credentials needs a NAME when no --profile is given".into())
+    })?;
+    config::write_credentials(&ctx.paths.credentials, &name, &creds)?;
+    log::note(format_args!(
+        "wrote [{name}] to {} (expires {})",
+        ctx.paths.credentials.display(),
+        creds.expiration.map(clock::format).unwrap_or_default()
+    ));
+    Ok(())
+}
+
+/// The environment variables that carry the credentials (and region).
+pub fn variables(c: &Credentials, region: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut vars = vec![
+        ("AWS_ACCESS_KEY_ID", c.access_key_id.clone()),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            c.secret_access_key.expose().to_string(),
+        ),
+    ];
+    if let Some(token) = &c.session_token {
+        vars.push(("AWS_SESSION_TOKEN", token.expose().to_string()));
+    }
+    if let Some(t) = c.expiration {
+        vars.push(("AWS_CREDENTIAL_EXPIRATION", clock::format(t)));
+    }
+    if let Some(r) = region {
+        vars.push(("AWS_REGION", r.to_string()));
+        vars.push(("AWS_DEFAULT_REGION", r.to_string()));
+    }
+    vars
+}
+
+/// The `credential_process` JSON object (botocore `ProcessProvider`; `Version`
+/// is the number 1).
+fn process_object(c: &Credentials) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("Version".into(), 1.into());
+    m.insert("AccessKeyId".into(), c.access_key_id.clone().into());
+    m.insert(
+        "SecretAccessKey".into(),
+        c.secret_access_key.expose().into(),
+    );
+    if let Some(token) = &c.session_token {
+        m.insert("SessionToken".into(), token.expose().into());
+    }
+    if let Some(t) = c.expiration {
+        m.insert("Expiration".into(), clock::format(t).into());
+    }
+    m
+}
+
+/// The `credential_process` JSON, one line.
+pub fn process_json(c: &Credentials) -> String {
+    format!("{}\n", serde_json::Value::Object(process_object(c)))
+}
+
+/// Renders the credentials in `format`.
+pub fn render(format: ExportFormat, c: &Credentials, t: &RoleTarget) -> String {
+    let region = t.region.as_deref();
+    let lines = |f: &dyn Fn(&str, &str) -> String| -> String {
+        variables(c, region)
+            .iter()
+            .map(|(k, v)| f(k, v) + "\n")
+            .collect()
+    };
+    match format {
+        ExportFormat::Env => lines(&|k, v| format!("export {k}={}", shell::quote(v))),
+        ExportFormat::EnvNoExport => lines(&|k, v| format!("{k}={}", shell::quote(v))),
+        ExportFormat::Fish => lines(&|k, v| format!("set -gx {k} {}", fish_quote(v))),
+        ExportFormat::PowerShell => {
+            lines(&|k, v| format!("$Env:{k} = '{}'", v.replace('\'', "''")))
+        }
+        ExportFormat::WindowsCmd => lines(&|k, v| format!("set \"{k}={v}\"")),
+        ExportFormat::Dotenv => lines(&|k, v| format!("{k}={}", dotenv_quote(v))),
+        ExportFormat::Process => process_json(c),
+        ExportFormat::Json => {
+            let mut m = process_object(c);
+            m.insert("AccountId".into(), t.account_id.clone().into());
+            m.insert("RoleName".into(), t.role_name.clone().into());
+            if let Some(r) = region {
+                m.insert("Region".into(), r.into());
+            }
+            format!("{}\n", serde_json::Value::Object(m))
+        }
+    }
+}
+
+/// fish single quotes: only `\` and `'` are special.
+fn fish_quote(v: &str) -> String {
+    format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// dotenv: single quotes are literal in the common readers (python-dotenv,
+/// docker compose); a value with `'` falls back to escaped double quotes.
+fn dotenv_quote(v: &str) -> String {
+    if !v.contains('\'') && !v.contains('\n') {
+        return format!("'{v}'");
+    }
+    let escaped = v
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('$', "\\$")
+        .replace('\n', "\\n");
+    format!("\"{escaped}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::util::secret::Secret;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(fish_quote(r"a'b\c"), r"'a\'b\\c'");
+        assert_eq!(dotenv_quote("plain/+="), "'plain/+='");
+        assert_eq!(dotenv_quote("a'$\"b"), r#""a'\$\"b""#);
+    }
+
+    #[test]
+    fn process_json_is_what_botocore_reads() {
+        let c = Credentials {
+            access_key_id: "ASIA1".into(),
+            secret_access_key: Secret::new("s"),
+            session_token: Some(Secret::new("t")),
+            expiration: clock::from_epoch_secs(1704164645),
+        };
+        assert_eq!(
+            process_json(&c),
+            "{\"AccessKeyId\":\"ASIA1\",\"Expiration\":\"2024-01-02T03:04:05Z\",\"SecretAccessKey\":\"s\",\"SessionToken\":\"t\",\"Version\":1}\n"
+        );
+    }
+}

@@ -1,0 +1,70 @@
+/*!
+`login`: log in to a session and share the token with the AWS CLI and SDKs.
+*/
+
+use crate::app::context::Ctx;
+use crate::app::session::{self, SessionFlags};
+use crate::app::token::{self, LoginOptions};
+use crate::cmd::args::{self, Global, Parser};
+use crate::error::Result;
+use crate::store::config::Config;
+use crate::util::log;
+
+/// `login` help.
+pub const USAGE: &str = "\
+Usage: sso-config login [OPTIONS]
+
+Logs in and writes the token to the AWS CLI v2 cache (~/.aws/sso/cache).
+
+Options:
+  --force              log in even when a valid token is cached
+  --device-code        use the device-code flow
+  --pkce               use the authorization-code flow with PKCE
+  --callback-port N    fixed loopback port for the PKCE redirect
+  --no-browser         do not open a browser; print the URL and code
+";
+
+/// `login` flags.
+#[derive(Debug)]
+pub struct Args {
+    /// Flow options.
+    pub login: LoginOptions,
+    /// `--force`.
+    pub force: bool,
+}
+
+/// Parses `login`'s flags; `None` when help was asked for.
+pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
+    let mut login = LoginOptions::default();
+    let mut force = false;
+    let take = |name: &str, p: &mut Parser| {
+        if name == "force" {
+            force = true;
+            return Ok(true);
+        }
+        args::login_flag(name, p, &mut login)
+    };
+    if !args::flags(p, global, take)? {
+        return Ok(None);
+    }
+    Ok(Some(Args { login, force }))
+}
+
+/// `login`: no prompt while a cached token is valid or refreshable, unless
+/// `--force`.
+pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
+    let cfg = Config::load(&ctx.paths.config)?;
+    let session = session::resolve_session(&cfg, sel, &ctx.env)?;
+    let token = if a.force {
+        token::login(ctx, &cfg, &session, &a.login)?
+    } else {
+        token::valid_token(ctx, &cfg, &session, Some(&a.login))?
+    };
+    log::note(format_args!(
+        "logged in to session '{}' ({}) until {}",
+        session.name,
+        session.start_url,
+        token::expiry_text(&token)
+    ));
+    Ok(())
+}

@@ -1,0 +1,87 @@
+/*!
+`roles`: every account × role the user can access, as a table, JSON or CSV.
+*/
+
+use crate::app::context::Ctx;
+use crate::app::listing;
+use crate::app::session::{self, SessionFlags};
+use crate::app::token::LoginOptions;
+use crate::cmd::args::{self, Global, Parser};
+use crate::cmd::output::{self, Format};
+use crate::error::Result;
+use crate::portal::AccountInfo;
+use crate::store::config::Config;
+
+/// `roles` help.
+pub const USAGE: &str = "\
+Usage: sso-config roles [--format table|json|csv] [--account-id ID]...
+
+Lists the accounts and roles you can access.
+";
+
+/// `roles` flags.
+#[derive(Debug)]
+pub struct Args {
+    /// Output format.
+    pub format: Format,
+    /// `--account-id` filters.
+    pub account_ids: Vec<String>,
+    /// Flow options for a login if needed.
+    pub login: LoginOptions,
+}
+
+/// Parses `roles`'s flags; `None` when help was asked for.
+pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
+    let mut format = Format::Table;
+    let mut account_ids = Vec::new();
+    let mut login = LoginOptions::default();
+    let take = |name: &str, p: &mut Parser| {
+        match name {
+            "format" => format = Format::parse(&args::value(p)?)?,
+            "account-id" => account_ids.push(args::value(p)?),
+            _ => return args::login_flag(name, p, &mut login),
+        }
+        Ok(true)
+    };
+    if !args::flags(p, global, take)? {
+        return Ok(None);
+    }
+    Ok(Some(Args {
+        format,
+        account_ids,
+        login,
+    }))
+}
+
+/// `roles`: every account × role, sorted like `generate`.
+pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
+    let cfg = Config::load(&ctx.paths.config)?;
+    let session = session::resolve_session(&cfg, sel, &ctx.env)?;
+    let want =
+        |acct: &AccountInfo| a.account_ids.is_empty() || a.account_ids.contains(&acct.account_id);
+    let listing = output::with_progress(|progress| {
+        listing::accounts_and_roles(ctx, &cfg, &session, &a.login, &want, progress)
+    })?;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for ar in listing {
+        let acct = &ar.account;
+        for role in &ar.roles {
+            rows.push(vec![
+                acct.account_id.clone(),
+                acct.account_name.clone(),
+                acct.email_address.clone(),
+                role.clone(),
+            ]);
+        }
+    }
+    rows.sort_by(|x, y| {
+        (x[1].to_lowercase(), &x[0], &x[3]).cmp(&(y[1].to_lowercase(), &y[0], &y[3]))
+    });
+    let text = output::render(
+        a.format,
+        &["account_id", "account_name", "email", "role_name"],
+        &["accountId", "accountName", "emailAddress", "roleName"],
+        &rows,
+    );
+    output::write_stdout(text.as_bytes())
+}

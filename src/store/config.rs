@@ -1,0 +1,84 @@
+/*!
+The user's AWS config file and the shared credentials file, read into the
+lossless INI model so that an edit keeps every other byte.
+*/
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::ini::Document;
+use crate::store::fsutil;
+use crate::util::clock;
+use crate::util::credentials::Credentials;
+
+/// A parsed config (or credentials) file with its path.
+pub struct Config {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The file's lossless model (empty when the file does not exist).
+    pub doc: Document,
+}
+
+impl Config {
+    /// Reads and parses `path`; a missing file is an empty config, a syntax error
+    /// is a configuration error naming `file:line`.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = fsutil::read_optional(path)?;
+        let doc =
+            Document::parse(text.as_deref().unwrap_or("")).map_err(|e| Error::ConfigFile {
+                path: path.to_path_buf(),
+                line: Some(e.line),
+                msg: e.msg,
+            })?;
+        Ok(Config {
+            path: path.to_path_buf(),
+            doc,
+        })
+    }
+
+    /// A key of `[profile NAME]`.
+    pub fn profile_value(&self, profile: &str, key: &str) -> Option<&str> {
+        let section = self.doc.profile(profile)?;
+        self.doc.get(section, key)
+    }
+
+    /// Start URLs used by legacy-style profiles (`sso_start_url` in the profile),
+    /// so a login can also write the token file those profiles are read with.
+    pub fn legacy_start_urls(&self) -> Vec<String> {
+        let mut urls: Vec<String> = self
+            .doc
+            .profile_names()
+            .iter()
+            .filter(|p| self.profile_value(p, "sso_session").is_none())
+            .filter_map(|p| self.profile_value(p, "sso_start_url").map(str::to_string))
+            .collect();
+        urls.sort();
+        urls.dedup();
+        urls
+    }
+}
+
+/// Writes the credentials into section `name` of the shared credentials file,
+/// keeping every other byte; atomic, mode 0600.
+pub fn write_credentials(creds_file: &Path, name: &str, c: &Credentials) -> Result<()> {
+    let mut file = Config::load(creds_file)?;
+    let expiration = c.expiration.map(clock::format);
+    let mut entries = vec![
+        ("aws_access_key_id", c.access_key_id.as_str()),
+        ("aws_secret_access_key", c.secret_access_key.expose()),
+    ];
+    if let Some(token) = &c.session_token {
+        entries.push(("aws_session_token", token.expose()));
+    }
+    if let Some(t) = &expiration {
+        entries.push(("aws_credential_expiration", t.as_str()));
+    }
+    file.doc
+        .set_section(name, &entries)
+        .map_err(|e| Error::config_file(creds_file, e))?;
+    fsutil::atomic_write(
+        creds_file,
+        file.doc.to_text().as_bytes(),
+        fsutil::PRIVATE_FILE,
+    )
+}

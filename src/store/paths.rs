@@ -1,0 +1,77 @@
+/*!
+Where the files this tool reads and writes live, resolved once from the
+environment: the config and credentials files, the AWS CLI's caches, and our
+own lock folder.
+*/
+
+use std::path::PathBuf;
+
+use crate::util::env::Env;
+
+/// Where the files this tool reads and writes live.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// `AWS_CONFIG_FILE` or `~/.aws/config`.
+    pub config: PathBuf,
+    /// `AWS_SHARED_CREDENTIALS_FILE` or `~/.aws/credentials`.
+    pub credentials: PathBuf,
+    /// The AWS CLI v2 token and registration cache, `~/.aws/sso/cache`.
+    pub sso_cache: PathBuf,
+    /// The AWS CLI's role-credential cache, `~/.aws/cli/cache`.
+    pub cli_cache: PathBuf,
+    /// Our own state (lock files), `~/.aws/sso-config`.
+    pub state: PathBuf,
+}
+
+impl Paths {
+    /// Resolves the paths from the environment.
+    pub fn new(env: &Env) -> Paths {
+        let aws = env.home().join(".aws");
+        Paths {
+            config: env
+                .get("AWS_CONFIG_FILE")
+                .map(|p| env.expand_path(p))
+                .unwrap_or_else(|| aws.join("config")),
+            credentials: env
+                .get("AWS_SHARED_CREDENTIALS_FILE")
+                .map(|p| env.expand_path(p))
+                .unwrap_or_else(|| aws.join("credentials")),
+            sso_cache: aws.join("sso").join("cache"),
+            cli_cache: aws.join("cli").join("cache"),
+            state: aws.join("sso-config"),
+        }
+    }
+
+    /// The lock file for `name`, in our own folder: outside the AWS CLI's
+    /// cache folders, which it parses file by file.
+    pub fn lock(&self, name: &str) -> PathBuf {
+        let safe: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.state.join("locks").join(format!("{safe}.lock"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_follow_the_environment() {
+        let p = Paths::new(&Env::of(&[("HOME", "/h"), ("AWS_CONFIG_FILE", "~/cfg")]));
+        assert_eq!(p.config, PathBuf::from("/h/cfg"));
+        assert_eq!(p.credentials, PathBuf::from("/h/.aws/credentials"));
+        assert_eq!(p.cli_cache, PathBuf::from("/h/.aws/cli/cache"));
+        assert_eq!(
+            p.lock("role-a/b c"),
+            PathBuf::from("/h/.aws/sso-config/locks/role-a_b_c.lock")
+        );
+    }
+}
