@@ -12,6 +12,8 @@ use std::collections::HashSet;
 use std::fmt;
 use std::ops::Range;
 
+use crate::util::shell;
+
 /// A file that botocore would refuse to load, with the first offending line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
@@ -95,8 +97,8 @@ impl SectionKind {
         ];
         for (prefix, make) in prefixed {
             if header.starts_with(prefix) {
-                return match shell_words(header).as_deref() {
-                    Some([_, name]) => make(name.clone()),
+                return match shell::split(header).as_deref() {
+                    Ok([_, name]) => make(name.clone()),
                     _ => SectionKind::Other,
                 };
             }
@@ -528,47 +530,6 @@ fn entry_line(key: &str, value: &str, eol: &str) -> Result<String, EditError> {
     })
 }
 
-/// Splits like Python's `shlex.split` (POSIX mode, no comments), which botocore applies to
-/// section headers; `None` where shlex raises (unclosed quote, trailing backslash).
-fn shell_words(text: &str) -> Option<Vec<String>> {
-    let mut words = Vec::new();
-    let mut word: Option<String> = None;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if matches!(c, ' ' | '\t' | '\r' | '\n') {
-            words.extend(word.take());
-            continue;
-        }
-        // A word exists once any character or quote is seen: `""` is an empty word.
-        let w = word.get_or_insert_with(String::new);
-        match c {
-            '\'' | '"' => quoted(&mut chars, c, w)?,
-            '\\' => w.push(chars.next()?),
-            c => w.push(c),
-        }
-    }
-    words.extend(word);
-    Some(words)
-}
-
-/// Reads up to the closing `quote`. Inside double quotes a backslash escapes only `"` and
-/// `\`; inside single quotes nothing is special.
-fn quoted(chars: &mut std::str::Chars<'_>, quote: char, word: &mut String) -> Option<()> {
-    loop {
-        match chars.next()? {
-            c if c == quote => return Some(()),
-            '\\' if quote == '"' => {
-                let next = chars.next()?;
-                if next != '"' && next != '\\' {
-                    word.push('\\');
-                }
-                word.push(next);
-            }
-            c => word.push(c),
-        }
-    }
-}
-
 /// Builds the section index over `lines` (each with its terminator), or the first error.
 fn index(lines: &[String]) -> Result<Vec<Section>, ParseError> {
     let mut indexer = Indexer::default();
@@ -869,17 +830,6 @@ mod tests {
         for (text, kind) in cases {
             assert_eq!(doc(text).sections()[0].kind, kind, "{text}");
         }
-    }
-
-    #[test]
-    fn shell_words_follow_shlex() {
-        assert_eq!(
-            shell_words("a  \"b \\\" \\x\" c'd e'"),
-            Some(vec!["a".into(), "b \" \\x".into(), "cd e".into()])
-        );
-        assert_eq!(shell_words("a \"\""), Some(vec!["a".into(), String::new()]));
-        assert_eq!(shell_words("a 'b"), None);
-        assert_eq!(shell_words("a b\\"), None);
     }
 
     #[test]

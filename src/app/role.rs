@@ -145,6 +145,20 @@ pub fn resolve(
     })
 }
 
+/// The role `flags` (and the session flags `sel`) name, read from the config
+/// file, with its credentials: what `credential-process`, `export`, `exec`
+/// and `console` start with.
+pub fn target_and_credentials(
+    ctx: &Ctx,
+    sel: &SessionFlags,
+    flags: &RoleFlags,
+) -> Result<(RoleTarget, Credentials)> {
+    let cfg = Config::load(&ctx.paths.config)?;
+    let target = resolve(ctx, &cfg, sel, flags)?;
+    let creds = credentials(ctx, &cfg, &target, flags)?;
+    Ok((target, creds))
+}
+
 /// Credentials for `target`: the cache while good for `window`, else one
 /// GetRoleCredentials under the role's lock (re-checking the cache once the lock
 /// is ours: another process may just have filled it).

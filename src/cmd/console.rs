@@ -10,7 +10,6 @@ use crate::app::session::SessionFlags;
 use crate::cmd::args::{self, Global, Parser};
 use crate::cmd::output;
 use crate::error::{Error, Result};
-use crate::store::config::Config;
 use crate::util::log;
 
 /// `console` help.
@@ -71,9 +70,7 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
 
 /// `console`: print or open the federated sign-in URL.
 pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
-    let cfg = Config::load(&ctx.paths.config)?;
-    let target = role::resolve(ctx, &cfg, sel, &a.role)?;
-    let creds = role::credentials(ctx, &cfg, &target, &a.role)?;
+    let (target, creds) = role::target_and_credentials(ctx, sel, &a.role)?;
     let url = console::signin_url(ctx, &target, &creds, a.destination.as_deref(), a.duration)?;
     if a.print || ctx.no_browser {
         return output::write_stdout(format!("{url}\n").as_bytes());

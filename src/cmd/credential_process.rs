@@ -11,7 +11,6 @@ use crate::cmd::args::{self, Global, Parser};
 use crate::cmd::export::process_json;
 use crate::cmd::output;
 use crate::error::Result;
-use crate::store::config::Config;
 use crate::store::role_cache::{self, SessionKey};
 
 /// `credential-process` help.
@@ -51,8 +50,6 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, flags: Args) -> Result<()> {
             return output::write_stdout(process_json(&creds).as_bytes());
         }
     }
-    let cfg = Config::load(&ctx.paths.config)?;
-    let target = role::resolve(ctx, &cfg, sel, &flags)?;
-    let creds = role::credentials(ctx, &cfg, &target, &flags)?;
+    let (_, creds) = role::target_and_credentials(ctx, sel, &flags)?;
     output::write_stdout(process_json(&creds).as_bytes())
 }

@@ -11,7 +11,6 @@ use crate::app::session::SessionFlags;
 use crate::cmd::args::{self, Global, Parser, Tok};
 use crate::cmd::export;
 use crate::error::{Error, Result};
-use crate::store::config::Config;
 
 /// `exec` help.
 pub const USAGE: &str = "\
@@ -66,9 +65,7 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
 /// its arguments); on Unix this process becomes the child, so its exit status
 /// and signals are the child's own.
 pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
-    let cfg = Config::load(&ctx.paths.config)?;
-    let target = role::resolve(ctx, &cfg, sel, &a.role)?;
-    let creds = role::credentials(ctx, &cfg, &target, &a.role)?;
+    let (target, creds) = role::target_and_credentials(ctx, sel, &a.role)?;
     let mut cmd = std::process::Command::new(&a.program);
     cmd.args(&a.args)
         .env_remove("AWS_PROFILE")

@@ -11,7 +11,7 @@ use crate::app::session::SessionFlags;
 use crate::cmd::args::{self, Global, Parser};
 use crate::cmd::output;
 use crate::error::{Error, Result};
-use crate::store::config::{self, Config};
+use crate::store::config;
 use crate::util::credentials::Credentials;
 use crate::util::{clock, log, shell};
 
@@ -109,9 +109,7 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
 
 /// `export`: print in a format, or write into the shared credentials file.
 pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
-    let cfg = Config::load(&ctx.paths.config)?;
-    let target = role::resolve(ctx, &cfg, sel, &a.role)?;
-    let creds = role::credentials(ctx, &cfg, &target, &a.role)?;
+    let (target, creds) = role::target_and_credentials(ctx, sel, &a.role)?;
     let Some(name) = a.write_credentials else {
         return output::write_stdout(render(a.format, &creds, &target).as_bytes());
     };

@@ -132,6 +132,7 @@ mod tests {
             "x''y 'it'\\''s' #no-comment",
             Some(&["xy", "it's", "#no-comment"]),
         ),
+        (r#"a  "b \" \x" c'd e'"#, Some(&["a", r#"b " \x"#, "cd e"])),
         ("a 'b", None),
         ("a b\\", None),
         (
