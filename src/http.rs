@@ -594,6 +594,22 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_of_a_request_hides_its_secrets() {
+        let req = Request::post(
+            "CreateToken",
+            "https://oidc.eu-west-1.amazonaws.com/token".into(),
+            br#"{"clientId":"c","clientSecret":"S3CRET","refreshToken":"R3FRESH"}"#.to_vec(),
+        )
+        .header("x-amz-sso_bearer_token", "T0KEN")
+        .header("Content-Type", "application/json");
+        let shown = format!("{req:?}");
+        for secret in ["S3CRET", "R3FRESH", "T0KEN"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("application/json"), "{shown}");
+    }
+
+    #[test]
     fn backoff_is_capped_full_jitter() {
         for attempt in 1..40 {
             let d = backoff(attempt, Duration::from_secs(1));
