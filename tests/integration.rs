@@ -7,5 +7,6 @@ mod admin;
 mod bad_input;
 mod credentials;
 mod generate;
+mod layers;
 mod login;
 mod roles;
