@@ -323,7 +323,7 @@ pub fn logout_session(ctx: &Ctx, session: &Session) -> Result<bool> {
 /// logout` does: every JSON file with an `accessToken`. Returns how many.
 pub fn logout_all(ctx: &Ctx) -> Result<usize> {
     let mut n = 0;
-    for path in cache::json_files(&ctx.paths.sso_cache)? {
+    for path in fsutil::json_files(&ctx.paths.sso_cache)? {
         let Some(token) = cache::load::<Token>(&path) else {
             continue;
         };

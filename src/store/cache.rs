@@ -1,14 +1,14 @@
 /*!
 The JSON cache files the AWS CLI and we share: read leniently (a file that is
 missing or cannot be parsed is a miss, never an error), written atomically with
-mode 0600 in the AWS CLI's own JSON style, and listed per folder.
+mode 0600 in the AWS CLI's own JSON style.
 */
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::fsutil;
 use crate::util::log;
 
@@ -71,20 +71,4 @@ impl serde_json::ser::Formatter for PythonFormatter {
     fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
         w.write_all(b": ")
     }
-}
-
-/// The `.json` files of a cache folder, sorted; none when it does not exist.
-pub fn json_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io("list", dir, e)),
-    };
-    let mut files: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    Ok(files)
 }

@@ -95,6 +95,22 @@ pub fn remove_if_exists(path: &Path) -> Result<bool> {
     }
 }
 
+/// The `.json` files of a folder, sorted; none when it does not exist.
+pub fn json_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io("list", dir, e)),
+    };
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 /// An exclusive advisory lock held until dropped. The OS releases it when the
 /// process dies, so a lock is never stale.
 pub struct FileLock {

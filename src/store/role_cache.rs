@@ -113,7 +113,7 @@ pub fn store(path: &Path, c: &Credentials, account_id: &str) -> Result<()> {
 /// `aws sso logout` does, leaving other providers' entries. Returns how many.
 pub fn remove_sso_entries(dir: &Path) -> Result<usize> {
     let mut n = 0;
-    for path in cache::json_files(dir)? {
+    for path in fsutil::json_files(dir)? {
         let Some(v) = cache::load::<serde_json::Value>(&path) else {
             continue;
         };
