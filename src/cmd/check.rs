@@ -41,10 +41,8 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
         }
         args::role_flag(name, p, &mut role)
     };
-    if !args::flags(p, global, take)? {
-        return Ok(None);
-    }
-    Ok(Some(Args { role, json }))
+    let done = args::flags(p, global, take)?;
+    Ok(done.then_some(Args { role, json }))
 }
 
 /// `check`. A role is checked when one is named: `--account-id`/`--role-name`,

@@ -97,10 +97,8 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
         }
         Ok(true)
     };
-    if !args::flags(p, global, take)? {
-        return Ok(None);
-    }
-    Ok(Some(Args {
+    let done = args::flags(p, global, take)?;
+    Ok(done.then_some(Args {
         role,
         format,
         write_credentials,

@@ -44,10 +44,8 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
         }
         args::login_flag(name, p, &mut login)
     };
-    if !args::flags(p, global, take)? {
-        return Ok(None);
-    }
-    Ok(Some(Args { login, force }))
+    let done = args::flags(p, global, take)?;
+    Ok(done.then_some(Args { login, force }))
 }
 
 /// `login`: no prompt while a cached token is valid or refreshable, unless

@@ -33,10 +33,8 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
         all |= name == "all";
         Ok(name == "all")
     };
-    if !args::flags(p, global, take)? {
-        return Ok(None);
-    }
-    Ok(Some(Args { all }))
+    let done = args::flags(p, global, take)?;
+    Ok(done.then_some(Args { all }))
 }
 
 /// `logout`: one session, or every cached token with `--all`; then the cached
