@@ -150,6 +150,18 @@ impl Resolved {
         }
     }
 
+    /// A SigV4 client for `region` signing with these credentials; its
+    /// authentication errors name where they came from.
+    pub fn client<'a>(&'a self, ctx: &'a Ctx, region: &str) -> SignedClient<'a> {
+        SignedClient::new(
+            &ctx.http,
+            &ctx.env,
+            &self.credentials,
+            self.source.to_string(),
+            region,
+        )
+    }
+
     /// Fails when the credentials are known to have expired: a clear local error
     /// beats the service's `ExpiredTokenException` after a network round trip.
     fn check_expiry(self, now: OffsetDateTime) -> Result<Resolved> {
@@ -389,14 +401,7 @@ impl<'a> Resolver<'a> {
                 ))
             })?),
         };
-        let origin = source.source.to_string();
-        let client = SignedClient::new(
-            &self.ctx.http,
-            &self.ctx.env,
-            &source.credentials,
-            &origin,
-            self.region,
-        );
+        let client = source.client(self.ctx, self.region);
         let input = sts::AssumeRole {
             role_arn,
             session_name: &session_name,

@@ -14,7 +14,6 @@ use crate::app::role::{self, RoleTarget};
 use crate::app::session::Session;
 use crate::app::token;
 use crate::aws::endpoint::Service;
-use crate::aws::signed::SignedClient;
 use crate::aws::sts;
 use crate::error::{EXIT_LOGIN, EXIT_RUNTIME, Error, Result};
 use crate::portal::Portal;
@@ -190,8 +189,6 @@ fn caller_arn(ctx: &Ctx, cfg: &Config, t: &RoleTarget) -> Result<String> {
     let rc = role::credentials(ctx, cfg, t, &role::RoleFlags::default())?;
     let profile = t.profile.as_deref().unwrap_or("");
     let resolved = Resolved::identity_center(rc, profile, t);
-    let origin = resolved.source.to_string();
     let region = t.region.as_deref().unwrap_or(&t.session.region);
-    let client = SignedClient::new(&ctx.http, &ctx.env, &resolved.credentials, &origin, region);
-    Ok(sts::caller_identity(&client)?.arn)
+    Ok(sts::caller_identity(&resolved.client(ctx, region))?.arn)
 }

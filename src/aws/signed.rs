@@ -82,7 +82,7 @@ pub struct SignedClient<'a> {
     creds: &'a Credentials,
     /// Where the credentials came from, e.g. "credentials from profile 'p'
     /// (credentials file)": the tail of every authentication error.
-    origin: &'a str,
+    origin: String,
     region: String,
 }
 
@@ -94,7 +94,7 @@ impl<'a> SignedClient<'a> {
         http: &'a Http,
         env: &'a Env,
         creds: &'a Credentials,
-        origin: &'a str,
+        origin: String,
         region: &str,
     ) -> SignedClient<'a> {
         SignedClient {
@@ -233,7 +233,7 @@ impl<'a> SignedClient<'a> {
         self.http
             .send_signed(&req, &sign)
             .map(|r| r.body)
-            .map_err(|e| explain(e, self.creds, self.origin))
+            .map_err(|e| explain(e, self.creds, &self.origin))
     }
 }
 

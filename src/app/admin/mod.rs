@@ -61,8 +61,7 @@ pub fn run(ctx: &Ctx, cfg: &Config, profile: Option<&str>, req: &Request) -> Res
     let region = chain::region(req.region.as_deref(), &ctx.env, cfg, profile_name)?;
     let resolved = chain::Resolver::new(ctx, cfg, &credentials_file, &region).resolve(profile)?;
     log::debug(format_args!("admin in {region} with {}", resolved.source));
-    let origin = resolved.source.to_string();
-    let client = SignedClient::new(&ctx.http, &ctx.env, &resolved.credentials, &origin, &region);
+    let client = resolved.client(ctx, &region);
     let admin = Admin::new(&client);
     let arn = req.instance_arn.as_deref();
     match &req.action {
