@@ -8,7 +8,7 @@ use crate::aws::endpoint::{Endpoint, Service, endpoint};
 use crate::error::{Error, Result};
 use crate::oidc::DEFAULT_SCOPE;
 use crate::store::config::Config;
-use crate::store::token_cache::CacheIdentity;
+use crate::store::token_cache::{CacheIdentity, normalize_start_url};
 use crate::util::env::Env;
 
 /// The flags that select a session.
@@ -116,6 +116,9 @@ pub fn parse_scopes(raw: &str) -> Vec<String> {
 /// `AWS_DEFAULT_SSO_*` variables; the only `[sso-session]` in the file.
 pub fn resolve_session(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<Session> {
     if let Some(url) = &flags.start_url {
+        // Typed by hand or pasted from a browser: cleaned before it names a
+        // session, a cache file or a request.
+        let url = normalize_start_url(url);
         let region = flags
             .sso_region
             .clone()
@@ -144,6 +147,7 @@ pub fn resolve_session(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<
         env.get("AWS_DEFAULT_SSO_START_URL"),
         env.get("AWS_DEFAULT_SSO_REGION"),
     ) {
+        let url = normalize_start_url(url);
         let name = session_name_from_url(url);
         let selector = format!("--start-url {url} --sso-region {region}");
         return Ok(explicit(

@@ -80,18 +80,46 @@ pub fn valid_token(
     match login {
         Some(opts) => self::login(ctx, cfg, session, opts),
         None => Err(Error::LoginRequired {
-            reason: match cached {
-                Some(_) => format!("the token for session '{}' has expired", session.name),
-                None => format!("no cached token for session '{}'", session.name),
+            reason: match (cached, load_any_token(ctx, session).1) {
+                (Some(_), _) => format!("the token for session '{}' has expired", session.name),
+                (None, Some(_)) => format!(
+                    "the cached token of session '{}' was issued for another start URL or region",
+                    session.name
+                ),
+                (None, None) => format!("no cached token for session '{}'", session.name),
             },
             command: session.login_command(),
         }),
     }
 }
 
-/// The token file of a session and its content. A named session whose own file
-/// is missing falls back to a file written by the AWS CLI for the start URL.
+/// The token file of a session and its content, when that token was issued
+/// for the session's start URL and region (a token of another instance is a
+/// miss: using it would act as the wrong identity). A named session whose own
+/// file is missing falls back to a file written by the AWS CLI for the start URL.
 pub fn load_token(ctx: &Ctx, session: &Session) -> (PathBuf, Option<Token>) {
+    let (path, found) = load_any_token(ctx, session);
+    let token = found.filter(|t| {
+        let ours = t.issued_for(&session.start_url, &session.region);
+        if !ours {
+            log::debug(format_args!(
+                "{}: issued for {} in {}, not for session '{}' ({} in {}); not used",
+                path.display(),
+                t.start_url.as_deref().unwrap_or("no start URL"),
+                t.region.as_deref().unwrap_or("no region"),
+                session.name,
+                session.start_url,
+                session.region
+            ));
+        }
+        ours
+    });
+    (path, token)
+}
+
+/// The session's token file and whatever token it holds, whoever it was
+/// issued for.
+fn load_any_token(ctx: &Ctx, session: &Session) -> (PathBuf, Option<Token>) {
     let path = token_cache::token_path(&ctx.paths.sso_cache, session.token_key());
     if let Some(t) = cache::load::<Token>(&path).filter(|t| !t.access_token.is_empty()) {
         return (path, Some(t));
@@ -110,6 +138,7 @@ pub fn load_token(ctx: &Ctx, session: &Session) -> (PathBuf, Option<Token>) {
 fn refresh_locked(ctx: &Ctx, session: &Session, path: &Path, seen: &Token) -> Result<Token> {
     let _lock = fsutil::lock(&ctx.paths.lock(&format!("token-{}", session.name)))?;
     if let Some(current) = cache::load::<Token>(path)
+        && current.issued_for(&session.start_url, &session.region)
         && current.access_token != seen.access_token
         && current.is_fresh(clock::now(), TOKEN_REFRESH_WINDOW)
     {
@@ -306,11 +335,17 @@ pub fn expiry_text(token: &Token) -> String {
 /// Logs one session out: portal Logout (errors ignored, as the AWS CLI does),
 /// then removes its token files. Returns whether a token was found.
 pub fn logout_session(ctx: &Ctx, session: &Session) -> Result<bool> {
-    let (path, token) = load_token(ctx, session);
+    // The session's file goes whoever it was issued for; the portal Logout
+    // below uses the token's own region.
+    let (path, token) = load_any_token(ctx, session);
     let Some(token) = token else {
         return Ok(false);
     };
-    portal_logout(ctx, &token, &session.region);
+    let region = token
+        .region
+        .clone()
+        .unwrap_or_else(|| session.region.clone());
+    portal_logout(ctx, &token, &region);
     fsutil::remove_if_exists(&path)?;
     if !session.legacy {
         let alt = token_cache::token_path(&ctx.paths.sso_cache, &session.start_url);

@@ -56,6 +56,16 @@ impl Token {
         self.expiry().is_some_and(|t| t - now >= window)
     }
 
+    /// Issued for this start URL and region. A token without either field
+    /// cannot prove whom it is for, so it does not match: using a token of
+    /// another instance would act as the wrong identity.
+    pub fn issued_for(&self, start_url: &str, region: &str) -> bool {
+        self.start_url
+            .as_deref()
+            .is_some_and(|u| normalize_start_url(u) == normalize_start_url(start_url))
+            && self.region.as_deref().map(str::trim) == Some(region.trim())
+    }
+
     /// Can be refreshed: a refresh token and a registration that has not expired
     /// (botocore's rule, protocol.md §4.4).
     pub fn refreshable(&self, now: OffsetDateTime) -> bool {
@@ -68,6 +78,16 @@ impl Token {
                 .and_then(clock::parse)
                 .is_some_and(|t| t > now)
     }
+}
+
+/// A start URL as compared (cli.md: "Start URLs are compared after
+/// normalising"): surrounding whitespace, a `#…` fragment (what a browser's
+/// address bar adds, `#/?tab=accounts`) and trailing `/` removed. Cache keys
+/// still hash the configured string exactly, as the AWS CLI does.
+pub fn normalize_start_url(url: &str) -> &str {
+    let url = url.trim();
+    let url = url.split_once('#').map_or(url, |(u, _)| u);
+    url.trim_end().trim_end_matches('/')
 }
 
 /// A cached client registration.
@@ -192,6 +212,29 @@ mod tests {
             token_path(Path::new("/c"), "my-sso"),
             Path::new("/c/0ad374308c5a4e22f723adf10145eafad7c4031c.json")
         );
+    }
+
+    #[test]
+    fn start_urls_compare_after_normalising() {
+        let u = "https://d-1234567890.awsapps.com/start";
+        for same in [
+            u,
+            "https://d-1234567890.awsapps.com/start/",
+            " https://d-1234567890.awsapps.com/start#/?tab=accounts\n",
+            "https://d-1234567890.awsapps.com/start/#/",
+        ] {
+            assert_eq!(normalize_start_url(same), u, "{same:?}");
+        }
+        let mut t: Token =
+            serde_json::from_str(r#"{"accessToken":"a","expiresAt":"2099-01-01T00:00:00Z"}"#)
+                .unwrap();
+        assert!(!t.issued_for(u, "us-east-1"), "no startUrl: no match");
+        t.start_url = Some(format!("{u}/"));
+        t.region = Some("us-east-1".into());
+        assert!(t.issued_for(u, "us-east-1"));
+        assert!(!t.issued_for(u, "eu-west-1"));
+        assert!(!t.issued_for("https://d-1234567891.awsapps.com/start", "us-east-1"));
+        assert!(!t.issued_for("https://d-1234567890.awsapps.com/start2", "us-east-1"));
     }
 
     #[test]
