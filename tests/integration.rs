@@ -10,4 +10,5 @@ mod generate;
 mod identity;
 mod layers;
 mod login;
+mod robust;
 mod roles;

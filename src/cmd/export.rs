@@ -109,7 +109,7 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
 pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     let (target, creds) = role::target_and_credentials(ctx, sel, &a.role)?;
     let Some(name) = a.write_credentials else {
-        return output::write_stdout(render(a.format, &creds, &target).as_bytes());
+        return output::write_stdout(render(a.format, &creds, &target)?.as_bytes());
     };
     let name = name.or_else(|| target.profile.clone()).ok_or_else(|| {
         Error::Usage("--write-credentials needs a NAME when no --profile is given".into())
@@ -169,8 +169,31 @@ pub fn process_json(c: &Credentials) -> String {
     format!("{}\n", serde_json::Value::Object(process_object(c)))
 }
 
-/// Renders the credentials in `format`.
-pub fn render(format: ExportFormat, c: &Credentials, t: &RoleTarget) -> String {
+/// Renders the credentials in `format`; an error when a value cannot be
+/// quoted for it (never with the value in the message: it may be a secret).
+pub fn render(format: ExportFormat, c: &Credentials, t: &RoleTarget) -> Result<String> {
+    if format == ExportFormat::WindowsCmd
+        && let Some((k, _)) = variables(c, t.region.as_deref())
+            .into_iter()
+            .find(|(_, v)| !cmd_quotable(v))
+    {
+        return Err(Error::Program(format!(
+            "export --format windows-cmd: {k} contains a character cmd.exe cannot take inside set \"…\" (\" % ! or a control character); use --format powershell or json"
+        )));
+    }
+    Ok(render_quotable(format, c, t))
+}
+
+/// Whether cmd.exe reads `set "K=v"` back as exactly `v`: inside the quotes
+/// `^ & | < >` are literal, but `"` ends the quoting, `%` (and `!` under
+/// delayed expansion) expand variables with no escape that works both at the
+/// prompt and in a batch file, and a line break ends the command.
+fn cmd_quotable(v: &str) -> bool {
+    !v.chars()
+        .any(|c| matches!(c, '"' | '%' | '!') || c.is_control())
+}
+
+fn render_quotable(format: ExportFormat, c: &Credentials, t: &RoleTarget) -> String {
     let region = t.region.as_deref();
     let lines = |f: &dyn Fn(&str, &str) -> String| -> String {
         variables(c, region)
@@ -182,9 +205,7 @@ pub fn render(format: ExportFormat, c: &Credentials, t: &RoleTarget) -> String {
         ExportFormat::Env => lines(&|k, v| format!("export {k}={}", shell::quote(v))),
         ExportFormat::EnvNoExport => lines(&|k, v| format!("{k}={}", shell::quote(v))),
         ExportFormat::Fish => lines(&|k, v| format!("set -gx {k} {}", fish_quote(v))),
-        ExportFormat::PowerShell => {
-            lines(&|k, v| format!("$Env:{k} = '{}'", v.replace('\'', "''")))
-        }
+        ExportFormat::PowerShell => lines(&|k, v| format!("$Env:{k} = {}", powershell_quote(v))),
         ExportFormat::WindowsCmd => lines(&|k, v| format!("set \"{k}={v}\"")),
         ExportFormat::Dotenv => lines(&|k, v| format!("{k}={}", dotenv_quote(v))),
         ExportFormat::Process => process_json(c),
@@ -198,6 +219,21 @@ pub fn render(format: ExportFormat, c: &Credentials, t: &RoleTarget) -> String {
             format!("{}\n", serde_json::Value::Object(m))
         }
     }
+}
+
+/// PowerShell single quotes: a quote is doubled, and PowerShell takes the
+/// typographic single quotes (U+2018–U+201B) for `'` too, so those are doubled
+/// as well; nothing else is special, line breaks included.
+fn powershell_quote(v: &str) -> String {
+    let mut out = String::from("'");
+    for ch in v.chars() {
+        if matches!(ch, '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}') {
+            out.push(ch);
+        }
+        out.push(ch);
+    }
+    out.push('\'');
+    out
 }
 
 /// fish single quotes: only `\` and `'` are special.
@@ -229,6 +265,11 @@ mod tests {
         assert_eq!(fish_quote(r"a'b\c"), r"'a\'b\\c'");
         assert_eq!(dotenv_quote("plain/+="), "'plain/+='");
         assert_eq!(dotenv_quote("a'$\"b"), r#""a'\$\"b""#);
+        assert_eq!(powershell_quote("a'b\u{2019}c"), "'a''b\u{2019}\u{2019}c'");
+        assert!(cmd_quotable("AKIA/+=^&|<>"));
+        for bad in ["a\"b", "50%", "hi!", "a\nb", "a\rb"] {
+            assert!(!cmd_quotable(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -23,13 +23,22 @@ impl Config {
     /// Reads and parses `path`; a missing file is an empty config, a syntax error
     /// is a configuration error naming `file:line`.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = fsutil::read_optional(path)?;
-        let doc =
-            Document::parse(text.as_deref().unwrap_or("")).map_err(|e| Error::ConfigFile {
+        let bytes = fsutil::read_optional_bytes(path)?.unwrap_or_default();
+        let text = String::from_utf8(bytes).map_err(|e| {
+            // botocore reads the file as UTF-8 too and fails on the whole file;
+            // say where, so the user can fix the line.
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            Error::ConfigFile {
                 path: path.to_path_buf(),
-                line: Some(e.line),
-                msg: e.msg,
-            })?;
+                line: Some(valid.iter().filter(|&&b| b == b'\n').count() + 1),
+                msg: "not valid UTF-8 text".to_string(),
+            }
+        })?;
+        let doc = Document::parse(&text).map_err(|e| Error::ConfigFile {
+            path: path.to_path_buf(),
+            line: Some(e.line),
+            msg: e.msg,
+        })?;
         Ok(Config {
             path: path.to_path_buf(),
             doc,

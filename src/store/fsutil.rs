@@ -35,6 +35,15 @@ pub fn read_optional(path: &Path) -> Result<Option<String>> {
     }
 }
 
+/// Reads a file's bytes; `Ok(None)` when it does not exist.
+pub fn read_optional_bytes(path: &Path) -> Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io("read", path, e)),
+    }
+}
+
 /// The mode of an existing file, so a rewrite can keep it.
 pub fn existing_mode(path: &Path) -> Option<u32> {
     fs::metadata(path)
