@@ -46,6 +46,6 @@ fn run(cli: Cli) -> Result<()> {
         Cli::Run(global, command) => (global, command),
     };
     log::set_debug(global.debug);
-    let ctx = Ctx::new(Env::from_process(), global.no_browser);
+    let ctx = Ctx::new(Env::from_process(), global.no_browser)?;
     command.run(&ctx, &global)
 }

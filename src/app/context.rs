@@ -4,6 +4,7 @@ the file paths, the one HTTP client, and whether a browser may be opened; and
 the login prompt that shows the user where to log in.
 */
 
+use crate::error::Result;
 use crate::http::{Http, Settings};
 use crate::oidc::Prompt;
 use crate::store::paths::Paths;
@@ -24,16 +25,16 @@ pub struct Ctx {
 
 impl Ctx {
     /// Builds the context from the environment and `--no-browser`.
-    pub fn new(env: Env, no_browser: bool) -> Ctx {
-        let paths = Paths::new(&env);
+    pub fn new(env: Env, no_browser: bool) -> Result<Ctx> {
+        let paths = Paths::new(&env)?;
         let http = Http::new(Settings::from_env(&env));
         let no_browser = no_browser || env.flag("AWS_SSO_DISABLE_BROWSER");
-        Ctx {
+        Ok(Ctx {
             env,
             paths,
             http,
             no_browser,
-        }
+        })
     }
 
     /// "A browser can be opened" (cli.md, Settled details → Login): `BROWSER` set

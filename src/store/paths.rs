@@ -6,6 +6,7 @@ own lock folder.
 
 use std::path::PathBuf;
 
+use crate::error::{Error, Result};
 use crate::util::env::Env;
 
 /// Where the files this tool reads and writes live.
@@ -24,10 +25,18 @@ pub struct Paths {
 }
 
 impl Paths {
-    /// Resolves the paths from the environment.
-    pub fn new(env: &Env) -> Paths {
-        let aws = env.home().join(".aws");
-        Paths {
+    /// Resolves the paths from the environment. Without a home directory
+    /// there is no safe place for caches (the working directory would scatter
+    /// tokens wherever a command happens to run), so that is an error.
+    pub fn new(env: &Env) -> Result<Paths> {
+        let Some(home) = env.home() else {
+            return Err(Error::Config(
+                "no home directory: HOME is not set and this user has no passwd entry; set HOME"
+                    .into(),
+            ));
+        };
+        let aws = home.join(".aws");
+        Ok(Paths {
             config: env
                 .get("AWS_CONFIG_FILE")
                 .map(|p| env.expand_path(p))
@@ -39,7 +48,7 @@ impl Paths {
             sso_cache: aws.join("sso").join("cache"),
             cli_cache: aws.join("cli").join("cache"),
             state: aws.join("sso-config"),
-        }
+        })
     }
 
     /// The lock file for `name`, in our own folder: outside the AWS CLI's
@@ -65,7 +74,7 @@ mod tests {
 
     #[test]
     fn files_follow_the_environment() {
-        let p = Paths::new(&Env::of(&[("HOME", "/h"), ("AWS_CONFIG_FILE", "~/cfg")]));
+        let p = Paths::new(&Env::of(&[("HOME", "/h"), ("AWS_CONFIG_FILE", "~/cfg")])).unwrap();
         assert_eq!(p.config, PathBuf::from("/h/cfg"));
         assert_eq!(p.credentials, PathBuf::from("/h/.aws/credentials"));
         assert_eq!(p.cli_cache, PathBuf::from("/h/.aws/cli/cache"));
@@ -73,5 +82,11 @@ mod tests {
             p.lock("role-a/b c"),
             PathBuf::from("/h/.aws/sso-config/locks/role-a_b_c.lock")
         );
+    }
+
+    #[test]
+    fn no_home_is_an_error_not_the_working_directory() {
+        let e = Paths::new(&Env::of(&[("AWS_CONFIG_FILE", "/c")])).unwrap_err();
+        assert!(e.to_string().contains("HOME is not set"), "{e}");
     }
 }

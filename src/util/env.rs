@@ -4,28 +4,38 @@ calls `std::env::var` and tests can reason about what a command sees.
 */
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A snapshot of the environment variables (empty values count as unset).
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     vars: HashMap<String, String>,
+    /// The home directory: `HOME`, else the user's passwd entry.
+    home: Option<PathBuf>,
 }
 
 impl Env {
-    /// Snapshots the current process environment.
+    /// Snapshots the current process environment. With `HOME` unset (cron,
+    /// systemd units, `env -i`, containers run under an arbitrary uid) the
+    /// home directory comes from the passwd entry, as the shell and botocore's
+    /// `expanduser` find it; never from the working directory.
     pub fn from_process() -> Env {
-        Env::from_pairs(
+        let mut env = Env::from_pairs(
             std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
-        )
+        );
+        if env.home.is_none() {
+            env.home = passwd_home();
+        }
+        env
     }
 
     /// Builds an environment from pairs (tests, and `from_process`).
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Env {
-        Env {
-            vars: pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect(),
-        }
+        let vars: HashMap<String, String> =
+            pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        let home = vars.get("HOME").map(PathBuf::from);
+        Env { vars, home }
     }
 
     /// An environment of string pairs, for unit tests.
@@ -55,20 +65,22 @@ impl Env {
         self.vars.contains_key(name)
     }
 
-    /// The home directory.
-    pub fn home(&self) -> PathBuf {
-        self.get("HOME").map(PathBuf::from).unwrap_or_default()
+    /// The home directory, when `HOME` or the passwd entry names one.
+    pub fn home(&self) -> Option<&Path> {
+        self.home.as_deref()
     }
 
     /// Expands a leading `~` and `$VAR` / `${VAR}` in a configured path, as botocore
     /// does for `AWS_CONFIG_FILE`.
     pub fn expand_path(&self, raw: &str) -> PathBuf {
         let mut out = String::new();
-        let rest = if let Some(r) = raw.strip_prefix('~') {
-            out.push_str(&self.home().to_string_lossy());
-            r
-        } else {
-            raw
+        let rest = match (raw.strip_prefix('~'), self.home()) {
+            (Some(r), Some(home)) => {
+                out.push_str(&home.to_string_lossy());
+                r
+            }
+            // No home anywhere: `~` stays literal, as in expanduser.
+            _ => raw,
         };
         let mut chars = rest.chars().peekable();
         while let Some(c) = chars.next() {
@@ -104,6 +116,40 @@ impl Env {
     }
 }
 
+/// The home directory of the effective user's passwd entry.
+fn passwd_home() -> Option<PathBuf> {
+    use std::ffi::CStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    let mut buf = vec![0u8; 4096];
+    loop {
+        // SAFETY: `pwd` and `buf` outlive the call; getpwuid_r writes only into
+        // them and sets `result` to null or to `&pwd`.
+        let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        let rc = unsafe {
+            libc::getpwuid_r(
+                libc::geteuid(),
+                &mut pwd,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut result,
+            )
+        };
+        if rc == libc::ERANGE && buf.len() < 1 << 20 {
+            buf.resize(buf.len() * 2, 0);
+            continue;
+        }
+        if rc != 0 || result.is_null() || pwd.pw_dir.is_null() {
+            return None;
+        }
+        // SAFETY: a successful call points pw_dir at a NUL-terminated string in `buf`.
+        let dir = unsafe { CStr::from_ptr(pwd.pw_dir) };
+        let path = Path::new(std::ffi::OsStr::from_bytes(dir.to_bytes()));
+        return path.is_absolute().then(|| path.to_path_buf());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +159,22 @@ mod tests {
         let e = Env::of(&[("HOME", "/h"), ("X", "y")]);
         assert_eq!(e.expand_path("~/a/$X/${X}z"), PathBuf::from("/h/a/y/yz"));
         assert_eq!(e.expand_path("/a/$NOPE"), PathBuf::from("/a/$NOPE"));
+    }
+
+    #[test]
+    fn without_home_the_passwd_entry_names_it() {
+        let id = std::process::Command::new("id").arg("-u").output().unwrap();
+        let uid = String::from_utf8(id.stdout).unwrap();
+        let entry = std::process::Command::new("getent")
+            .args(["passwd", uid.trim()])
+            .output()
+            .unwrap();
+        let line = String::from_utf8(entry.stdout).unwrap();
+        let dir = line.trim_end().split(':').nth(5).unwrap();
+        assert_eq!(passwd_home().unwrap(), PathBuf::from(dir));
+        // A snapshot without HOME has no home unless the passwd lookup runs.
+        assert_eq!(Env::of(&[]).home(), None);
+        assert_eq!(Env::of(&[]).expand_path("~/x"), PathBuf::from("~/x"));
     }
 
     #[test]
