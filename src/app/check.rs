@@ -190,5 +190,9 @@ fn caller_arn(ctx: &Ctx, cfg: &Config, t: &RoleTarget) -> Result<String> {
     let profile = t.profile.as_deref().unwrap_or("");
     let resolved = Resolved::identity_center(rc, profile, t);
     let region = t.region.as_deref().unwrap_or(&t.session.region);
-    Ok(sts::caller_identity(&resolved.client(ctx, region))?.arn)
+    // The profile's `[services] sts` / `endpoint_url` apply, as in the SDKs.
+    let client = resolved
+        .client(ctx, region)
+        .with_configured(&t.session.endpoints);
+    Ok(sts::caller_identity(&client)?.arn)
 }

@@ -79,13 +79,7 @@ impl Session {
     /// Where to send `service`'s requests for this session: the environment
     /// overrides, then the profile's configured endpoints, then AWS's host.
     pub fn endpoint(&self, service: Service, env: &Env) -> Result<Endpoint> {
-        let configured = self
-            .endpoints
-            .iter()
-            .find(|(k, _)| k == service.config_key())
-            .or_else(|| self.endpoints.iter().find(|(k, _)| k == "*"))
-            .map(|(_, url)| url.as_str());
-        endpoint(service, &self.region, env, configured)
+        endpoint(service, &self.region, env, &self.endpoints)
     }
 
     /// The command that logs this session in.
@@ -269,7 +263,7 @@ fn profile_session(cfg: &Config, profile: &str, origin: &str) -> Result<Session>
 /// `[services NAME]` section with `<service> =` / `endpoint_url =` sub-keys,
 /// and a profile-wide `endpoint_url` (key `*`). None when the profile sets
 /// `ignore_configured_endpoint_urls = true`.
-fn configured_endpoints(cfg: &Config, profile: &str) -> Vec<(String, String)> {
+pub fn configured_endpoints(cfg: &Config, profile: &str) -> Vec<(String, String)> {
     let get = |key: &str| cfg.profile_value(profile, key);
     if get("ignore_configured_endpoint_urls").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
         return Vec::new();
@@ -284,10 +278,11 @@ fn configured_endpoints(cfg: &Config, profile: &str) -> Vec<(String, String)> {
             Service::Organizations,
             Service::Sts,
         ] {
-            if let Some(url) = cfg
-                .doc
-                .get_sub(section, service.config_key(), "endpoint_url")
-            {
+            let url = service
+                .config_keys()
+                .iter()
+                .find_map(|key| cfg.doc.get_sub(section, key, "endpoint_url"));
+            if let Some(url) = url {
                 out.push((service.config_key().to_string(), url.to_string()));
             }
         }

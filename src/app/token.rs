@@ -376,7 +376,7 @@ fn portal_logout(ctx: &Ctx, token: &Token, region: &str) {
     if !still_valid {
         return;
     }
-    if let Ok(ep) = endpoint(Service::Portal, region, &ctx.env, None) {
+    if let Ok(ep) = endpoint(Service::Portal, region, &ctx.env, &[]) {
         let portal = Portal::new(&ctx.http, &ep.base, &token.access_token);
         if let Err(e) = portal.logout() {
             log::debug(format_args!("Logout: {e}"));

@@ -38,6 +38,20 @@ impl Service {
         }
     }
 
+    /// Every spelling of this service's key in a `[services NAME]` section:
+    /// botocore turns the service id's spaces into `_` (`sso_oidc`), the Rust
+    /// SDK's docs and users write `sso-oidc`; both are read.
+    pub fn config_keys(self) -> &'static [&'static str] {
+        match self {
+            Service::SsoOidc => &["sso_oidc", "sso-oidc"],
+            Service::SsoAdmin => &["sso_admin", "sso-admin"],
+            Service::Portal => &["sso"],
+            Service::IdentityStore => &["identitystore"],
+            Service::Organizations => &["organizations"],
+            Service::Sts => &["sts"],
+        }
+    }
+
     /// The key of this service in a `[services NAME]` config section.
     pub fn config_key(self) -> &'static str {
         match self {
@@ -121,11 +135,23 @@ pub struct Endpoint {
 /// `AWS_ENDPOINT_URL`, then `configured` (from the config file), then the
 /// partition's default host. `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` disables the
 /// overrides. The signing region never changes with an override.
+/// A profile's configured endpoint URLs (protocol.md §1.2), by
+/// [`Service::config_key`]; `*` is the profile-wide `endpoint_url`.
+pub type Configured = [(String, String)];
+
+/// The configured URL under `key`: a service's [`Service::config_key`], or `*`.
+fn configured_at<'a>(configured: &'a Configured, key: &str) -> Option<&'a str> {
+    configured
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, url)| url.as_str())
+}
+
 pub fn endpoint(
     service: Service,
     region: &str,
     env: &Env,
-    configured: Option<&str>,
+    configured: &Configured,
 ) -> Result<Endpoint> {
     let part = partition(region);
     let signing_region = if service == Service::Organizations {
@@ -136,9 +162,12 @@ pub fn endpoint(
     let overridden = if env.flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
         None
     } else {
+        // The SDKs' order: the service's variable, the `[services]` entry,
+        // the global variable, the profile's `endpoint_url`.
         env.get(service.env_var())
+            .or_else(|| configured_at(configured, service.config_key()))
             .or_else(|| env.get("AWS_ENDPOINT_URL"))
-            .or(configured)
+            .or_else(|| configured_at(configured, "*"))
     };
     let base = match overridden {
         Some(url) => validate_override(url)?,
@@ -208,7 +237,7 @@ mod tests {
     #[test]
     fn endpoints_per_partition() {
         let e = Env::default();
-        let url = |s, r| endpoint(s, r, &e, None).unwrap();
+        let url = |s, r| endpoint(s, r, &e, &[]).unwrap();
         assert_eq!(
             url(Service::SsoOidc, "cn-north-1").base,
             "https://oidc.cn-north-1.amazonaws.com.cn"
@@ -254,24 +283,33 @@ mod tests {
             ("AWS_ENDPOINT_URL_SSO", "http://127.0.0.1:9/"),
             ("AWS_ENDPOINT_URL", "https://all.example.com"),
         ]);
-        let p = endpoint(Service::Portal, "eu-west-1", &e, None).unwrap();
+        let p = endpoint(Service::Portal, "eu-west-1", &e, &[]).unwrap();
         assert_eq!(p.base, "http://127.0.0.1:9");
-        let o = endpoint(Service::Organizations, "eu-west-1", &e, None).unwrap();
+        let o = endpoint(Service::Organizations, "eu-west-1", &e, &[]).unwrap();
         assert_eq!(o.base, "https://all.example.com");
         assert_eq!(o.signing_region, "us-east-1");
-        let cfg = endpoint(
-            Service::Sts,
-            "eu-west-1",
-            &Env::default(),
-            Some("https://c.example"),
-        )
-        .unwrap();
-        assert_eq!(cfg.base, "https://c.example");
+        let configured = [
+            ("sts".to_string(), "https://sts.example".to_string()),
+            ("*".to_string(), "https://all.example".to_string()),
+        ];
+        let at = |service, env: &Env| endpoint(service, "eu-west-1", env, &configured).unwrap();
+        assert_eq!(
+            at(Service::Sts, &Env::default()).base,
+            "https://sts.example"
+        );
+        assert_eq!(
+            at(Service::Portal, &Env::default()).base,
+            "https://all.example"
+        );
+        // [services] beats AWS_ENDPOINT_URL, which beats the profile's endpoint_url.
+        let global = Env::of(&[("AWS_ENDPOINT_URL", "https://env.example")]);
+        assert_eq!(at(Service::Sts, &global).base, "https://sts.example");
+        assert_eq!(at(Service::Portal, &global).base, "https://env.example");
         let ignored = Env::of(&[
             ("AWS_ENDPOINT_URL", "https://all.example.com"),
             ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
         ]);
-        let d = endpoint(Service::SsoOidc, "eu-west-1", &ignored, None).unwrap();
+        let d = endpoint(Service::SsoOidc, "eu-west-1", &ignored, &[]).unwrap();
         assert_eq!(d.base, "https://oidc.eu-west-1.amazonaws.com");
     }
 

@@ -13,7 +13,7 @@ names the cause and where the credentials came from.
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::aws::endpoint::{Service, authority, endpoint};
+use crate::aws::endpoint::{Configured, Service, authority, endpoint};
 use crate::error::{ApiError, Error, Result};
 use crate::http::{Http, Request};
 use crate::sigv4;
@@ -84,6 +84,8 @@ pub struct SignedClient<'a> {
     /// (credentials file)": the tail of every authentication error.
     origin: String,
     region: String,
+    /// The profile's configured endpoint URLs (`[services]`, `endpoint_url`).
+    configured: &'a Configured,
 }
 
 impl<'a> SignedClient<'a> {
@@ -103,7 +105,15 @@ impl<'a> SignedClient<'a> {
             creds,
             origin,
             region: region.to_string(),
+            configured: &[],
         }
+    }
+
+    /// The same client, sending to the endpoints a profile configures
+    /// (the environment's `AWS_ENDPOINT_URL_*` still win).
+    pub fn with_configured(mut self, configured: &'a Configured) -> SignedClient<'a> {
+        self.configured = configured;
+        self
     }
 
     /// How many threads a pool of calls should use: the HTTP client's cap on
@@ -188,7 +198,7 @@ impl<'a> SignedClient<'a> {
         headers: &[(&str, &str)],
         body: Vec<u8>,
     ) -> Result<Vec<u8>> {
-        let ep = endpoint(api.service(), &self.region, self.env, None)?;
+        let ep = endpoint(api.service(), &self.region, self.env, self.configured)?;
         // Endpoint bases never end in `/`; a path in an override is kept, and
         // both protocols post to the base's path plus `/`.
         let url = format!("{}/", normalise_base(&ep.base));

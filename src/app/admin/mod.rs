@@ -12,6 +12,7 @@ mod table;
 
 use crate::app::chain::{self, Resolved};
 use crate::app::context::Ctx;
+use crate::app::session;
 use crate::aws::admin::Admin;
 use crate::aws::signed::SignedClient;
 use crate::aws::sts;
@@ -61,7 +62,8 @@ pub fn run(ctx: &Ctx, cfg: &Config, profile: Option<&str>, req: &Request) -> Res
     let region = chain::region(req.region.as_deref(), &ctx.env, cfg, profile_name)?;
     let resolved = chain::Resolver::new(ctx, cfg, &credentials_file, &region).resolve(profile)?;
     log::debug(format_args!("admin in {region} with {}", resolved.source));
-    let client = resolved.client(ctx, &region);
+    let configured = session::configured_endpoints(cfg, profile_name);
+    let client = resolved.client(ctx, &region).with_configured(&configured);
     let admin = Admin::new(&client);
     let arn = req.instance_arn.as_deref();
     match &req.action {
