@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::ini::Document;
 use crate::store::fsutil;
+use crate::store::paths::Paths;
 use crate::util::clock;
 use crate::util::credentials::Credentials;
 
@@ -24,12 +25,16 @@ impl Config {
     /// is a configuration error naming `file:line`.
     pub fn load(path: &Path) -> Result<Config> {
         let text = fsutil::read_optional(path)?;
-        let doc =
-            Document::parse(text.as_deref().unwrap_or("")).map_err(|e| Error::ConfigFile {
-                path: path.to_path_buf(),
-                line: Some(e.line),
-                msg: e.msg,
-            })?;
+        Config::from_text(path, text.as_deref().unwrap_or(""))
+    }
+
+    /// Parses `text` as the content of `path` (a restored copy of it).
+    pub fn from_text(path: &Path, text: &str) -> Result<Config> {
+        let doc = Document::parse(text).map_err(|e| Error::ConfigFile {
+            path: path.to_path_buf(),
+            line: Some(e.line),
+            msg: e.msg,
+        })?;
         Ok(Config {
             path: path.to_path_buf(),
             doc,
@@ -58,9 +63,20 @@ impl Config {
     }
 }
 
+/// Holds the lock for a read → merge → write of the user's file at `path`
+/// (the config or credentials file, or a symlink to it), so that concurrent
+/// writers take turns and none loses another's change. Refuses a path that
+/// is not a regular file before anything reads it (a FIFO would block).
+pub fn lock_for_edit(paths: &Paths, path: &Path) -> Result<Option<fsutil::FileLock>> {
+    let canonical = fsutil::canonical_target(path)?;
+    fsutil::lock(&paths.file_lock(&canonical))
+}
+
 /// Writes the credentials into section `name` of the shared credentials file,
-/// keeping every other byte; atomic, mode 0600.
-pub fn write_credentials(creds_file: &Path, name: &str, c: &Credentials) -> Result<()> {
+/// keeping every other byte; atomic, mode 0600, under the file's lock.
+pub fn write_credentials(paths: &Paths, name: &str, c: &Credentials) -> Result<()> {
+    let creds_file = paths.credentials.as_path();
+    let _lock = lock_for_edit(paths, creds_file)?;
     let mut file = Config::load(creds_file)?;
     let expiration = c.expiration.map(clock::format);
     let mut entries = vec![
