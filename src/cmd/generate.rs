@@ -121,6 +121,10 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     if a.write.is_none() && fsutil::stdout_is_emptied(&ctx.paths.config) {
         return into_emptied_config(ctx, sel, &a);
     }
+    if let Some(file) = &a.write {
+        // Before anything reads it: reading a FIFO would block.
+        fsutil::write_target(file.as_deref().unwrap_or(&ctx.paths.config))?;
+    }
     let cfg = Config::load(&ctx.paths.config)?;
     config_copy::remember(&ctx.paths, &cfg.path, &cfg.doc.to_text());
     let session = session::resolve_session(&cfg, sel, &ctx.env)?;

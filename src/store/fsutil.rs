@@ -371,3 +371,62 @@ pub fn lock(path: &Path) -> Result<Option<FileLock>> {
     file.lock().map_err(|e| Error::io("lock", path, e))?;
     Ok(Some(FileLock { _file: file }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "sso-config-fsutil-{name}-{}-{}",
+            std::process::id(),
+            rand::hex(4)
+        ));
+        create_private_dir(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_writers_temporary_file_is_stale_only_once_its_lock_is_gone() {
+        let dir = scratch("temps");
+        let target = dir.join("config");
+        let (tmp, file) = new_temp(&dir, &target, PRIVATE_FILE).unwrap();
+        let name = tmp.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with(".config.sso-config-tmp."), "{name}");
+        remove_stale_temps(&dir);
+        assert!(tmp.exists(), "removed while its writer holds it");
+        drop(file);
+        remove_stale_temps(&dir);
+        assert!(!tmp.exists(), "left behind after its writer is gone");
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn write_target_follows_chains_and_refuses_what_is_not_a_file() {
+        let dir = scratch("target");
+        fs::create_dir_all(dir.join("real")).unwrap();
+        fs::write(dir.join("real/config"), "x").unwrap();
+        symlink("real/config", dir.join("one")).unwrap();
+        symlink(dir.join("one"), dir.join("two")).unwrap();
+        assert_eq!(
+            write_target(&dir.join("two")).unwrap(),
+            dir.join("real/config")
+        );
+        let e = write_target(&dir.join("real")).unwrap_err().to_string();
+        assert!(e.contains("is a directory, not a regular file"), "{e}");
+        symlink("loop-b", dir.join("loop-a")).unwrap();
+        symlink("loop-a", dir.join("loop-b")).unwrap();
+        let e = write_target(&dir.join("loop-a")).unwrap_err().to_string();
+        assert!(e.contains("too many symlinks"), "{e}");
+        // A new file: the path itself, its folder created by the write.
+        assert_eq!(
+            write_target(&dir.join("new/file")).unwrap(),
+            dir.join("new/file")
+        );
+        atomic_write(&dir.join("two"), b"y", 0o640).unwrap();
+        assert_eq!(fs::read_to_string(dir.join("real/config")).unwrap(), "y");
+        assert!(fs::symlink_metadata(dir.join("one")).unwrap().is_symlink());
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
