@@ -451,3 +451,32 @@ fn appending_or_redirecting_elsewhere_is_left_alone() {
     assert_eq!(fs::read_to_string(&other).unwrap(), printed);
     assert_eq!(t.read_config(), original);
 }
+
+#[test]
+fn login_keeps_the_copy_too() {
+    let t = logged_in("w_redirect_login");
+    let original = format!("{HAND_WRITTEN}\n{}", t.session_config("corp"));
+    t.write_config(&original);
+    t.run(["login"]).code(0);
+    let r = redirect(&t, "--include-account Management", ">", &t.config_path());
+    r.code(0).stderr_has("restored it from the copy of ");
+    assert!(t.read_config().starts_with(&original));
+    assert!(t.read_config().contains("# BEGIN sso-config corp"));
+}
+
+#[test]
+fn a_failed_run_into_the_config_still_puts_its_content_back() {
+    let t = logged_in("w_redirect_fail");
+    let original = format!("{HAND_WRITTEN}\n{}", t.session_config("corp"));
+    t.write_config(&original);
+    t.run(ONE_ACCOUNT).code(0);
+    // Five server errors in a row: the retries give up.
+    t.fake.fail_next("ListAccounts", 5, 500);
+    let r = redirect(&t, "", ">", &t.config_path());
+    r.code(1)
+        .stderr_has("restored it from the copy of ")
+        .stderr_has("without a generated block");
+    assert_eq!(t.read_config(), original);
+    redirect(&t, "--name '{nope}'", ">", &t.config_path()).code(2);
+    assert_eq!(t.read_config(), original);
+}

@@ -188,53 +188,57 @@ fn build(ctx: &Ctx, cfg: &Config, session: &Session, a: &Args) -> Result<Vec<pro
 /// complete config for the session the flags or environment name.
 fn into_emptied_config(ctx: &Ctx, sel: &SessionFlags, a: &Args) -> Result<()> {
     let path = &ctx.paths.config;
-    let copy = config_copy::restore(&ctx.paths, path);
-    let cfg = match &copy {
-        Some(c) => Config::from_text(path, &c.text)?,
-        None => Config::load(path)?,
-    };
-    let session = session::resolve_session(&cfg, sel, &ctx.env).map_err(|e| match (&copy, e) {
-        (None, Error::Config(msg)) => Error::Config(format!(
-            "{msg} (stdout is {}, which the shell emptied, and there is no copy of it to restore)",
-            path.display()
-        )),
-        (_, e) => e,
-    })?;
-    let style = a.profiles.style;
-    let merged = profiles::load_target(&cfg, None, &session, style).and_then(|target| {
-        let built = build(ctx, &cfg, &session, a)?;
-        profiles::merge(&session, style, target, built)
-    });
-    let merged = match merged {
-        Ok(m) => m,
-        Err(e) => {
-            // Nothing to merge, but what the shell emptied is put back.
-            if let Some(c) = &copy {
-                output::write_stdout(c.text.as_bytes())?;
-                log::warn(format_args!(
-                    "stdout is {}, which the shell emptied; restored it from the copy of {}, without the generated block",
-                    path.display(),
-                    copy_time(c)
-                ));
-            }
-            return Err(e);
-        }
-    };
-    output::write_stdout(merged.text.as_bytes())?;
-    config_copy::remember(&ctx.paths, path, &merged.text);
-    match &copy {
-        Some(c) => log::warn(format_args!(
-            "stdout is {}, which the shell emptied; restored it from the copy of {} and merged the generated block, as --write would",
-            path.display(),
-            copy_time(c)
-        )),
-        None => log::warn(format_args!(
+    let Some(copy) = config_copy::restore(&ctx.paths, path) else {
+        let cfg = Config::from_text(path, "")?;
+        let (text, session) = merged_text(ctx, &cfg, sel, a).map_err(|e| match e {
+            Error::Config(msg) => Error::Config(format!(
+                "{msg} (stdout is {}, which the shell emptied, and there is no copy of it to restore)",
+                path.display()
+            )),
+            e => e,
+        })?;
+        output::write_stdout(text.as_bytes())?;
+        config_copy::remember(&ctx.paths, path, &text);
+        log::warn(format_args!(
             "stdout is {}, which the shell emptied; there is no copy of its earlier content, so hand-written content could not be restored; wrote a complete config for session '{}' (next time use --write)",
             path.display(),
             session.name
-        )),
+        ));
+        return Ok(());
+    };
+    let merged = Config::from_text(path, &copy.text).and_then(|cfg| merged_text(ctx, &cfg, sel, a));
+    match merged {
+        Ok((text, _)) => {
+            output::write_stdout(text.as_bytes())?;
+            config_copy::remember(&ctx.paths, path, &text);
+            log::warn(format_args!(
+                "stdout is {}, which the shell emptied; restored it from the copy of {} and merged the generated block, as --write would",
+                path.display(),
+                copy_time(&copy)
+            ));
+            Ok(())
+        }
+        Err(e) => {
+            // Nothing to merge, but what the shell emptied is put back.
+            output::write_stdout(copy.text.as_bytes())?;
+            log::warn(format_args!(
+                "stdout is {}, which the shell emptied; restored it from the copy of {}, without a generated block",
+                path.display(),
+                copy_time(&copy)
+            ));
+            Err(e)
+        }
     }
-    Ok(())
+}
+
+/// The text `--write` would leave in the config `cfg`, and the session.
+fn merged_text(ctx: &Ctx, cfg: &Config, sel: &SessionFlags, a: &Args) -> Result<(String, Session)> {
+    let session = session::resolve_session(cfg, sel, &ctx.env)?;
+    let style = a.profiles.style;
+    let target = profiles::load_target(cfg, None, &session, style)?;
+    let built = build(ctx, cfg, &session, a)?;
+    let merged = profiles::merge(&session, style, target, built)?;
+    Ok((merged.text, session))
 }
 
 /// "2026-11-28 04:10 UTC (3 minutes old)".
