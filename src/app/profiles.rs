@@ -206,7 +206,6 @@ pub struct Target {
     path: PathBuf,
     doc: Document,
     original: String,
-    mode: Option<u32>,
     /// Lines of the existing managed block.
     block: Option<std::ops::Range<usize>>,
     /// An identical `[sso-session]` exists outside the block: do not write another.
@@ -268,7 +267,6 @@ fn target_of(cfg: &Config, session: &Session, style: Style) -> Result<Target> {
         path: cfg.path.clone(),
         original: cfg.doc.to_text(),
         doc: cfg.doc.clone(),
-        mode: fsutil::existing_mode(&cfg.path),
         block,
         reuse_session,
     })
@@ -292,21 +290,6 @@ pub struct Merged {
     pub text: String,
     /// "N added, M removed, K changed, U unchanged".
     pub summary: String,
-    mode: Option<u32>,
-}
-
-impl Merged {
-    /// Replaces the file atomically (keeping its mode) when the text changed.
-    fn write(&self) -> Result<()> {
-        if self.text == self.original {
-            return Ok(());
-        }
-        fsutil::atomic_write(
-            &self.path,
-            self.text.as_bytes(),
-            self.mode.unwrap_or(fsutil::PRIVATE_FILE),
-        )
-    }
 }
 
 /// Puts `profiles` into the session's block of `t`. A profile whose name a
@@ -358,7 +341,6 @@ pub fn merge(
         summary: summarize(&old_profiles, &kept),
         path: t.path,
         original: t.original,
-        mode: t.mode,
     })
 }
 
@@ -373,11 +355,11 @@ pub fn write_merged(
     checked: Target,
     profiles: Vec<Profile>,
 ) -> Result<Merged> {
-    let _lock = config::lock_for_edit(paths, &checked.path)?;
-    let current = Config::load(&checked.path)?;
-    let target = target_of(&current, session, style)?;
-    let merged = merge(session, style, target, profiles)?;
-    merged.write()?;
+    let merged = config::edit(paths, &checked.path, None, |current| {
+        let target = target_of(current, session, style)?;
+        let merged = merge(session, style, target, profiles)?;
+        Ok((merged.text.clone(), merged))
+    })?;
     config_copy::remember_written(paths, &merged.path, &merged.text);
     Ok(merged)
 }

@@ -94,10 +94,8 @@ mod tests {
             PathBuf::from("/h/.aws/sso-config/locks/role-a_b_c.lock")
         );
         let lock = p.file_lock(Path::new("/h/.aws/config"));
-        assert!(
-            lock.starts_with("/h/.aws/sso-config/locks/file-"),
-            "{lock:?}"
-        );
+        let text = lock.to_string_lossy();
+        assert!(text.starts_with("/h/.aws/sso-config/locks/file-"), "{text}");
         assert_ne!(lock, p.file_lock(Path::new("/h/.aws/credentials")));
     }
 }
