@@ -1,6 +1,8 @@
 /*!
-File-system helpers: the one atomic-write helper, private directories, reads that
-treat "missing" as a value, and cross-process advisory locks.
+File-system helpers: the one atomic-write helper (through symlinks to the
+user's real file, refusing FIFOs, devices and directories, its temporary files
+locked and a killed run's removed by the next write), private directories,
+reads that treat "missing" as a value, and cross-process advisory locks.
 
 Every `std::fs` call of the crate goes through here so each error names the
 action and the path.
