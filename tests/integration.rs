@@ -12,3 +12,4 @@ mod layers;
 mod login;
 mod robust;
 mod roles;
+mod writes;

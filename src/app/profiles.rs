@@ -14,8 +14,9 @@ use crate::app::naming::{self, Entry, Filters, Named, NamingOptions, RegionRule}
 use crate::app::session::Session;
 use crate::error::{Error, Result};
 use crate::ini::{Document, SectionKind};
-use crate::store::config::Config;
-use crate::store::fsutil;
+use crate::store::config::{self, Config};
+use crate::store::paths::Paths;
+use crate::store::{config_copy, fsutil};
 use crate::util::env::Env;
 use crate::util::{log, shell};
 
@@ -205,7 +206,6 @@ pub struct Target {
     path: PathBuf,
     doc: Document,
     original: String,
-    mode: Option<u32>,
     /// Lines of the existing managed block.
     block: Option<std::ops::Range<usize>>,
     /// An identical `[sso-session]` exists outside the block: do not write another.
@@ -213,13 +213,15 @@ pub struct Target {
 }
 
 /// Reads `file` (the config file when `None`) and checks that the session's
-/// block can be written into it.
+/// block can be written into it. A file that is not a regular one (a FIFO, a
+/// directory, a link to one) is refused before it is read.
 pub fn load_target(
     cfg: &Config,
     file: Option<&Path>,
     session: &Session,
     style: Style,
 ) -> Result<Target> {
+    fsutil::write_target(file.unwrap_or(&cfg.path))?;
     let loaded;
     let cfg = match file {
         Some(p) if p != cfg.path => {
@@ -228,6 +230,11 @@ pub fn load_target(
         }
         _ => cfg,
     };
+    target_of(cfg, session, style)
+}
+
+/// The target for the file `cfg` was read from.
+fn target_of(cfg: &Config, session: &Session, style: Style) -> Result<Target> {
     let (begin, end) = markers(session);
     let block = cfg
         .doc
@@ -260,7 +267,6 @@ pub fn load_target(
         path: cfg.path.clone(),
         original: cfg.doc.to_text(),
         doc: cfg.doc.clone(),
-        mode: fsutil::existing_mode(&cfg.path),
         block,
         reuse_session,
     })
@@ -284,21 +290,6 @@ pub struct Merged {
     pub text: String,
     /// "N added, M removed, K changed, U unchanged".
     pub summary: String,
-    mode: Option<u32>,
-}
-
-impl Merged {
-    /// Replaces the file atomically (keeping its mode) when the text changed.
-    pub fn write(&self) -> Result<()> {
-        if self.text == self.original {
-            return Ok(());
-        }
-        fsutil::atomic_write(
-            &self.path,
-            self.text.as_bytes(),
-            self.mode.unwrap_or(fsutil::PRIVATE_FILE),
-        )
-    }
 }
 
 /// Puts `profiles` into the session's block of `t`. A profile whose name a
@@ -350,8 +341,27 @@ pub fn merge(
         summary: summarize(&old_profiles, &kept),
         path: t.path,
         original: t.original,
-        mode: t.mode,
     })
+}
+
+/// `--write`: merges `profiles` into the file of `checked` and writes it,
+/// holding the file's lock from the read to the write. The file is read again
+/// under the lock, as another writer may have changed it since it was
+/// checked; merging into that earlier reading would drop their change.
+pub fn write_merged(
+    paths: &Paths,
+    session: &Session,
+    style: Style,
+    checked: Target,
+    profiles: Vec<Profile>,
+) -> Result<Merged> {
+    let merged = config::edit(paths, &checked.path, None, |current| {
+        let target = target_of(current, session, style)?;
+        let merged = merge(session, style, target, profiles)?;
+        Ok((merged.text.clone(), merged))
+    })?;
+    config_copy::remember_written(paths, &merged.path, &merged.text);
+    Ok(merged)
 }
 
 /// "N added, M removed, K changed, U unchanged".

@@ -114,7 +114,7 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     let name = name.or_else(|| target.profile.clone()).ok_or_else(|| {
         Error::Usage("--write-credentials needs a NAME when no --profile is given".into())
     })?;
-    config::write_credentials(&ctx.paths.credentials, &name, &creds)?;
+    config::write_credentials(&ctx.paths, &name, &creds)?;
     log::note(format_args!(
         "wrote [{name}] to {} (expires {})",
         ctx.paths.credentials.display(),

@@ -10,14 +10,15 @@ use crate::app::context::Ctx;
 use crate::app::listing;
 use crate::app::naming::{self, RegionRule};
 use crate::app::profiles::{self, ProfileOptions, Style};
-use crate::app::session::{self, SessionFlags};
+use crate::app::session::{self, Session, SessionFlags};
 use crate::app::token::LoginOptions;
 use crate::cmd::args::{self, Global, Parser};
 use crate::cmd::output;
 use crate::error::{Error, Result};
 use crate::portal::AccountInfo;
 use crate::store::config::Config;
-use crate::util::{diff, log};
+use crate::store::{config_copy, fsutil};
+use crate::util::{clock, diff, log};
 
 /// `generate` help.
 pub const USAGE: &str = "\
@@ -117,12 +118,17 @@ fn flag(name: &str, p: &mut Parser, a: &mut Args) -> Result<bool> {
 
 /// `generate`.
 pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
+    if a.write.is_none() && fsutil::stdout_is_emptied(&ctx.paths.config) {
+        return into_emptied_config(ctx, sel, &a);
+    }
+    if let Some(file) = &a.write {
+        // Before anything reads it: reading a FIFO would block.
+        fsutil::write_target(file.as_deref().unwrap_or(&ctx.paths.config))?;
+    }
     let cfg = Config::load(&ctx.paths.config)?;
+    config_copy::remember(&ctx.paths, &cfg.path, &cfg.doc.to_text());
     let session = session::resolve_session(&cfg, sel, &ctx.env)?;
     let opts = &a.profiles;
-    if let Some(t) = &opts.template {
-        naming::validate_template(t).map_err(|e| Error::Usage(format!("--name: {e}")))?;
-    }
     // Check the target file before any network work: a bad file must not cost a login.
     let target = match &a.write {
         Some(file) => Some(profiles::load_target(
@@ -133,6 +139,33 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
         )?),
         None => None,
     };
+    let built = build(ctx, &cfg, &session, &a)?;
+    let Some(target) = target else {
+        let text = profiles::render(&session, opts.style, true, &built);
+        return output::write_stdout(text.as_bytes());
+    };
+    if a.dry_run {
+        let merged = profiles::merge(&session, opts.style, target, built)?;
+        let name = merged.path.display().to_string();
+        output::write_stdout(diff::unified(&merged.original, &merged.text, &name).as_bytes())?;
+        log::note(format_args!("dry run, nothing written: {}", merged.summary));
+        return Ok(());
+    }
+    let merged = profiles::write_merged(&ctx.paths, &session, opts.style, target, built)?;
+    log::note(format_args!(
+        "{}: {}",
+        merged.path.display(),
+        merged.summary
+    ));
+    Ok(())
+}
+
+/// Lists the accounts and roles (logging in if needed) and builds the profiles.
+fn build(ctx: &Ctx, cfg: &Config, session: &Session, a: &Args) -> Result<Vec<profiles::Profile>> {
+    let opts = &a.profiles;
+    if let Some(t) = &opts.template {
+        naming::validate_template(t).map_err(|e| Error::Usage(format!("--name: {e}")))?;
+    }
     let login = LoginOptions {
         start_url_key: opts.style == Style::Legacy,
         ..a.login.clone()
@@ -142,25 +175,88 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
             .keep_account(&acct.account_id, &acct.account_name)
     };
     let listing = output::with_progress(|progress| {
-        listing::accounts_and_roles(ctx, &cfg, &session, &login, &want, progress)
+        listing::accounts_and_roles(ctx, cfg, session, &login, &want, progress)
     })?;
-    let built = profiles::build(&ctx.env, &session, opts, &listing);
-    let Some(target) = target else {
-        let text = profiles::render(&session, opts.style, true, &built);
-        return output::write_stdout(text.as_bytes());
-    };
-    let merged = profiles::merge(&session, opts.style, target, built)?;
-    if a.dry_run {
-        let name = merged.path.display().to_string();
-        output::write_stdout(diff::unified(&merged.original, &merged.text, &name).as_bytes())?;
-        log::note(format_args!("dry run, nothing written: {}", merged.summary));
+    Ok(profiles::build(&ctx.env, session, opts, &listing))
+}
+
+/// `sso-config > ~/.aws/config`: stdout is the config file, which the shell
+/// emptied before we started. Stdout sits at offset 0 of that empty file, so
+/// printing the whole merged text is writing the file. What is printed is
+/// what `--write` would have left: the content last seen (our private copy)
+/// with the session's block merged in; without a copy, the block alone, a
+/// complete config for the session the flags or environment name.
+fn into_emptied_config(ctx: &Ctx, sel: &SessionFlags, a: &Args) -> Result<()> {
+    let path = &ctx.paths.config;
+    let Some(copy) = config_copy::restore(&ctx.paths, path) else {
+        let cfg = Config::from_text(path, "")?;
+        let (text, session) = merged_text(ctx, &cfg, sel, a).map_err(|e| match e {
+            Error::Config(msg) => Error::Config(format!(
+                "{msg} (stdout is {}, which the shell emptied, and there is no copy of it to restore)",
+                path.display()
+            )),
+            e => e,
+        })?;
+        output::write_stdout(text.as_bytes())?;
+        config_copy::remember(&ctx.paths, path, &text);
+        log::warn(format_args!(
+            "stdout is {}, which the shell emptied; there is no copy of its earlier content, so hand-written content could not be restored; wrote a complete config for session '{}' (next time use --write)",
+            path.display(),
+            session.name
+        ));
         return Ok(());
+    };
+    let merged = Config::from_text(path, &copy.text).and_then(|cfg| merged_text(ctx, &cfg, sel, a));
+    match merged {
+        Ok((text, _)) => {
+            output::write_stdout(text.as_bytes())?;
+            config_copy::remember(&ctx.paths, path, &text);
+            log::warn(format_args!(
+                "stdout is {}, which the shell emptied; restored it from the copy of {} and merged the generated block, as --write would",
+                path.display(),
+                copy_time(&copy)
+            ));
+            Ok(())
+        }
+        Err(e) => {
+            // Nothing to merge, but what the shell emptied is put back.
+            output::write_stdout(copy.text.as_bytes())?;
+            log::warn(format_args!(
+                "stdout is {}, which the shell emptied; restored it from the copy of {}, without a generated block",
+                path.display(),
+                copy_time(&copy)
+            ));
+            Err(e)
+        }
     }
-    merged.write()?;
-    log::note(format_args!(
-        "{}: {}",
-        merged.path.display(),
-        merged.summary
-    ));
-    Ok(())
+}
+
+/// The text `--write` would leave in the config `cfg`, and the session.
+fn merged_text(ctx: &Ctx, cfg: &Config, sel: &SessionFlags, a: &Args) -> Result<(String, Session)> {
+    let session = session::resolve_session(cfg, sel, &ctx.env)?;
+    let style = a.profiles.style;
+    let target = profiles::load_target(cfg, None, &session, style)?;
+    let built = build(ctx, cfg, &session, a)?;
+    let merged = profiles::merge(&session, style, target, built)?;
+    Ok((merged.text, session))
+}
+
+/// "2026-11-28 04:10 UTC (3 minutes old)".
+fn copy_time(c: &config_copy::Copy) -> String {
+    let seen = time::OffsetDateTime::from(c.seen);
+    let stamp = clock::format(seen);
+    let day_minute = stamp.get(..16).unwrap_or(&stamp).replacen('T', " ", 1);
+    format!("{day_minute} UTC ({} old)", age_text(c.age()))
+}
+
+/// "less than a minute", "1 minute", "3 hours", "2 days".
+fn age_text(age: std::time::Duration) -> String {
+    let minutes = age.as_secs() / 60;
+    let (n, unit) = match minutes {
+        0 => return "less than a minute".to_string(),
+        1..60 => (minutes, "minute"),
+        60..1440 => (minutes / 60, "hour"),
+        _ => (minutes / 1440, "day"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }

@@ -8,6 +8,7 @@ use crate::app::token::{self, LoginOptions};
 use crate::cmd::args::{self, Global, Parser};
 use crate::error::Result;
 use crate::store::config::Config;
+use crate::store::config_copy;
 use crate::util::log;
 
 /// `login` help.
@@ -52,6 +53,8 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
 /// `--force`.
 pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     let cfg = Config::load(&ctx.paths.config)?;
+    // What `sso-config > ~/.aws/config` restores if the shell empties the file.
+    config_copy::remember(&ctx.paths, &cfg.path, &cfg.doc.to_text());
     let session = session::resolve_session(&cfg, sel, &ctx.env)?;
     let token = if a.force {
         token::login(ctx, &cfg, &session, &a.login)?

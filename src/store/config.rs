@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::ini::Document;
 use crate::store::fsutil;
+use crate::store::paths::Paths;
 use crate::util::clock;
 use crate::util::credentials::Credentials;
 
@@ -34,7 +35,12 @@ impl Config {
                 msg: "not valid UTF-8 text".to_string(),
             }
         })?;
-        let doc = Document::parse(&text).map_err(|e| Error::ConfigFile {
+        Config::from_text(path, &text)
+    }
+
+    /// Parses `text` as the content of `path` (a restored copy of it).
+    pub fn from_text(path: &Path, text: &str) -> Result<Config> {
+        let doc = Document::parse(text).map_err(|e| Error::ConfigFile {
             path: path.to_path_buf(),
             line: Some(e.line),
             msg: e.msg,
@@ -67,10 +73,43 @@ impl Config {
     }
 }
 
+/// Holds the lock for a read → merge → write of the user's file at `path`
+/// (the config or credentials file, or a symlink to it), so that concurrent
+/// writers take turns and none loses another's change. Refuses a path that
+/// is not a regular file before anything reads it (a FIFO would block).
+pub fn lock_for_edit(paths: &Paths, path: &Path) -> Result<Option<fsutil::FileLock>> {
+    let canonical = fsutil::canonical_target(path)?;
+    fsutil::lock(&paths.file_lock(&canonical))
+}
+
+/// Read → change → write of a user's file (the config, the credentials
+/// file), the one way: under the file's lock (see [`lock_for_edit`]) the file
+/// is read afresh, `change` returns its new text (and anything else), and
+/// that text, when it differs, replaces the file atomically, through
+/// symlinks, with the file's own mode (`PRIVATE_FILE` for a new one) unless
+/// `mode` says otherwise.
+pub fn edit<T>(
+    paths: &Paths,
+    path: &Path,
+    mode: Option<u32>,
+    change: impl FnOnce(&Config) -> Result<(String, T)>,
+) -> Result<T> {
+    let _lock = lock_for_edit(paths, path)?;
+    let current = Config::load(path)?;
+    let (text, out) = change(&current)?;
+    if text != current.doc.to_text() {
+        let mode = mode
+            .or_else(|| fsutil::existing_mode(path))
+            .unwrap_or(fsutil::PRIVATE_FILE);
+        fsutil::atomic_write(path, text.as_bytes(), mode)?;
+    }
+    Ok(out)
+}
+
 /// Writes the credentials into section `name` of the shared credentials file,
-/// keeping every other byte; atomic, mode 0600.
-pub fn write_credentials(creds_file: &Path, name: &str, c: &Credentials) -> Result<()> {
-    let mut file = Config::load(creds_file)?;
+/// keeping every other byte; atomic, mode 0600, under the file's lock.
+pub fn write_credentials(paths: &Paths, name: &str, c: &Credentials) -> Result<()> {
+    let creds_file = paths.credentials.as_path();
     let expiration = c.expiration.map(clock::format);
     let mut entries = vec![
         ("aws_access_key_id", c.access_key_id.as_str()),
@@ -82,12 +121,10 @@ pub fn write_credentials(creds_file: &Path, name: &str, c: &Credentials) -> Resu
     if let Some(t) = &expiration {
         entries.push(("aws_credential_expiration", t.as_str()));
     }
-    file.doc
-        .set_section(name, &entries)
-        .map_err(|e| Error::config_file(creds_file, e))?;
-    fsutil::atomic_write(
-        creds_file,
-        file.doc.to_text().as_bytes(),
-        fsutil::PRIVATE_FILE,
-    )
+    edit(paths, creds_file, Some(fsutil::PRIVATE_FILE), |file| {
+        let mut doc = file.doc.clone();
+        doc.set_section(name, &entries)
+            .map_err(|e| Error::config_file(creds_file, e))?;
+        Ok((doc.to_text(), ()))
+    })
 }

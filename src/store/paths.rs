@@ -1,12 +1,14 @@
 /*!
 Where the files this tool reads and writes live, resolved once from the
 environment: the config and credentials files, the AWS CLI's caches, and our
-own lock folder.
+own folder (locks, the config copy).
 */
 
-use std::path::PathBuf;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::util::encoding;
 use crate::util::env::Env;
 
 /// Where the files this tool reads and writes live.
@@ -20,7 +22,7 @@ pub struct Paths {
     pub sso_cache: PathBuf,
     /// The AWS CLI's role-credential cache, `~/.aws/cli/cache`.
     pub cli_cache: PathBuf,
-    /// Our own state (lock files), `~/.aws/sso-config`.
+    /// Our own state (lock files, the config copy), `~/.aws/sso-config`.
     pub state: PathBuf,
 }
 
@@ -66,6 +68,24 @@ impl Paths {
             .collect();
         self.state.join("locks").join(format!("{safe}.lock"))
     }
+
+    /// The lock that serialises read → merge → write of a user's file (the
+    /// config, the credentials file), named by a hash of the file's canonical
+    /// path: two spellings of one file share the lock, and the name says
+    /// nothing about the path.
+    pub fn file_lock(&self, canonical: &Path) -> PathBuf {
+        let digest = encoding::hex(&encoding::sha256(canonical.as_os_str().as_bytes()));
+        self.lock(&format!("file-{}", &digest[..16]))
+    }
+
+    /// Where the private copy of the config file at `canonical` is kept
+    /// (see `store::config_copy`).
+    pub fn config_copy(&self, canonical: &Path) -> PathBuf {
+        let digest = encoding::hex(&encoding::sha256(canonical.as_os_str().as_bytes()));
+        self.state
+            .join("copies")
+            .join(format!("config-{}.json", &digest[..16]))
+    }
 }
 
 #[cfg(test)]
@@ -82,6 +102,10 @@ mod tests {
             p.lock("role-a/b c"),
             PathBuf::from("/h/.aws/sso-config/locks/role-a_b_c.lock")
         );
+        let lock = p.file_lock(Path::new("/h/.aws/config"));
+        let text = lock.to_string_lossy();
+        assert!(text.starts_with("/h/.aws/sso-config/locks/file-"), "{text}");
+        assert_ne!(lock, p.file_lock(Path::new("/h/.aws/credentials")));
     }
 
     #[test]
