@@ -13,6 +13,7 @@ use crate::util::clock;
 use crate::util::credentials::Credentials;
 use crate::util::encoding::percent_encode;
 use crate::util::secret::Secret;
+use crate::util::text;
 
 /// A portal client for one access token.
 pub struct Portal<'a> {
@@ -33,6 +34,40 @@ pub struct AccountInfo {
     /// The account's e-mail address.
     #[serde(default)]
     pub email_address: String,
+}
+
+impl AccountInfo {
+    /// Why this entry of a ListAccounts answer does not have AWS's form, if
+    /// it does not: the id must be exactly 12 ASCII digits, and the name and
+    /// e-mail address must hold no control character. The id and name end up
+    /// in config files and on the terminal, so an entry that fails is not used.
+    pub fn problem(&self) -> Option<&'static str> {
+        let id = &self.account_id;
+        if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Some("the account id is not 12 digits");
+        }
+        if text::first_control(&self.account_name).is_some() {
+            return Some("the account name has a control character");
+        }
+        if text::first_control(&self.email_address).is_some() {
+            return Some("the e-mail address has a control character");
+        }
+        None
+    }
+}
+
+/// Why a role name from ListAccountRoles does not have IAM's form
+/// `[\w+=,.@-]{1,64}` (`\w` meaning ASCII letters, digits and `_`), if it
+/// does not. Role names are written into config files and command lines.
+pub fn role_name_problem(name: &str) -> Option<&'static str> {
+    let ok = |c: char| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c);
+    if name.is_empty() || name.chars().count() > 64 {
+        return Some("a role name has 1 to 64 characters");
+    }
+    if !name.chars().all(ok) {
+        return Some("a role name has only ASCII letters, digits and _ + = , . @ -");
+    }
+    None
 }
 
 /// A role (permission set) in an account.

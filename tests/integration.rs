@@ -10,3 +10,4 @@ mod generate;
 mod layers;
 mod login;
 mod roles;
+mod trust_ini;

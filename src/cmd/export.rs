@@ -11,6 +11,7 @@ use crate::app::session::SessionFlags;
 use crate::cmd::args::{self, Global, Parser};
 use crate::cmd::output;
 use crate::error::{Error, Result};
+use crate::ini::{self, Header};
 use crate::store::config;
 use crate::util::credentials::Credentials;
 use crate::util::{clock, log, shell};
@@ -90,8 +91,11 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
                 })?;
             }
             "write-credentials" => {
-                write_credentials =
-                    Some(args::optional_path(p)?.map(|p| p.to_string_lossy().into_owned()));
+                let name = args::optional_path(p)?.map(|p| p.to_string_lossy().into_owned());
+                if let Some(name) = &name {
+                    check_section_name(name)?;
+                }
+                write_credentials = Some(name);
             }
             _ => return args::role_flag(name, p, &mut role),
         }
@@ -114,6 +118,7 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     let name = name.or_else(|| target.profile.clone()).ok_or_else(|| {
         Error::Usage("--write-credentials needs a NAME when no --profile is given".into())
     })?;
+    check_section_name(&name)?;
     config::write_credentials(&ctx.paths.credentials, &name, &creds)?;
     log::note(format_args!(
         "wrote [{name}] to {} (expires {})",
@@ -121,6 +126,13 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
         creds.expiration.map(clock::format).unwrap_or_default()
     ));
     Ok(())
+}
+
+/// A credentials-file section name must be one every SDK reads (cli.md,
+/// "Settled details"): a usage error, before anything is written.
+fn check_section_name(name: &str) -> Result<()> {
+    ini::check_name(Header::Bare(name))
+        .map_err(|e| Error::Usage(format!("--write-credentials: {e}")))
 }
 
 /// The environment variables that carry the credentials (and region).

@@ -81,7 +81,11 @@ pub fn parse(p: &mut Parser, global: &mut Global, first: Option<&str>) -> Result
 fn flag(name: &str, p: &mut Parser, a: &mut Args) -> Result<bool> {
     let o = &mut a.profiles;
     match name {
-        "region" => o.regions.push(args::value(p)?),
+        "region" => {
+            let region = args::value(p)?;
+            session::check_region("--region", &region)?;
+            o.regions.push(region);
+        }
         "name" => o.template = Some(args::value(p)?),
         "lower" => o.lower = true,
         "strip-prefix" => o.strip_prefixes.push(args::value(p)?),
@@ -93,9 +97,13 @@ fn flag(name: &str, p: &mut Parser, a: &mut Args) -> Result<bool> {
         "exclude-role" => o.filters.exclude_roles.push(args::value(p)?),
         "region-rule" => {
             let (glob, region) = args::kv(&args::value(p)?, "--region-rule")?;
+            session::check_region("--region-rule", &region)?;
             o.region_rules.push(RegionRule { glob, region });
         }
-        "set" => o.set.push(args::kv(&args::value(p)?, "--set")?),
+        "set" => {
+            let (key, value) = args::kv(&args::value(p)?, "--set")?;
+            o.set.push((profiles::check_set(&key, &value)?, value));
+        }
         "style" => {
             o.style = match args::value(p)?.as_str() {
                 "sso" => Style::Sso,
@@ -119,7 +127,9 @@ fn flag(name: &str, p: &mut Parser, a: &mut Args) -> Result<bool> {
 pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     let cfg = Config::load(&ctx.paths.config)?;
     let session = session::resolve_session(&cfg, sel, &ctx.env)?;
+    // What is copied from the session into the output is checked before any network call.
     let opts = &a.profiles;
+    profiles::check_inputs(&ctx.env, &session, opts.style)?;
     if let Some(t) = &opts.template {
         naming::validate_template(t).map_err(|e| Error::Usage(format!("--name: {e}")))?;
     }
@@ -144,10 +154,10 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     let listing = output::with_progress(|progress| {
         listing::accounts_and_roles(ctx, &cfg, &session, &login, &want, progress)
     })?;
-    let built = profiles::build(&ctx.env, &session, opts, &listing);
+    let built = profiles::build(&ctx.env, &session, opts, &listing)?;
     let Some(target) = target else {
-        let text = profiles::render(&session, opts.style, true, &built);
-        return output::write_stdout(text.as_bytes());
+        let text = profiles::render(&session, opts.style, true, &built)?;
+        return output::write_stdout(text.as_str().as_bytes());
     };
     let merged = profiles::merge(&session, opts.style, target, built)?;
     if a.dry_run {
