@@ -61,11 +61,16 @@ impl AccountInfo {
 /// does not. Role names are written into config files and command lines.
 pub fn role_name_problem(name: &str) -> Option<&'static str> {
     let ok = |c: char| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c);
-    if name.is_empty() || name.chars().count() > 64 {
-        return Some("a role name has 1 to 64 characters");
+    if name.is_empty() {
+        return Some("not an IAM role name: empty");
+    }
+    if name.chars().count() > 64 {
+        return Some("not an IAM role name: longer than 64 characters");
     }
     if !name.chars().all(ok) {
-        return Some("a role name has only ASCII letters, digits and _ + = , . @ -");
+        return Some(
+            "not an IAM role name: it may have only ASCII letters, digits and _ + = , . @ -",
+        );
     }
     None
 }
@@ -198,6 +203,51 @@ impl<'a> Portal<'a> {
             if next.is_none() {
                 return Ok(());
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(id: &str, name: &str, email: &str) -> AccountInfo {
+        AccountInfo {
+            account_id: id.into(),
+            account_name: name.into(),
+            email_address: email.into(),
+        }
+    }
+
+    #[test]
+    fn listing_entries_must_have_aws_form() {
+        assert_eq!(
+            account("111122223333", "Prod: EU (Ü)", "a@b.c").problem(),
+            None
+        );
+        for bad in [
+            account("11112222333", "a", "a@b.c"),
+            account("1111222233334", "a", "a@b.c"),
+            account("11112222333\n", "a", "a@b.c"),
+            account("１１１１２２２２３３３３", "a", "a@b.c"),
+            account("111122223333", "a\u{1b}[2J", "a@b.c"),
+            account("111122223333", "a", "a@b.c\r\n[profile x]"),
+        ] {
+            assert!(bad.problem().is_some(), "{bad:?}");
+        }
+        let max = "r".repeat(64);
+        for ok in [
+            "AdministratorAccess",
+            "a_b+c=d,e.f@g-h",
+            "-x",
+            "--flag=1",
+            &max,
+        ] {
+            assert_eq!(role_name_problem(ok), None, "{ok}");
+        }
+        let long = "r".repeat(65);
+        for bad in ["", &long, "a b", "a\nb", "a#b", "a;b", "a'b", "Rôle", "a/b"] {
+            assert!(role_name_problem(bad).is_some(), "{bad:?}");
         }
     }
 }
