@@ -299,6 +299,8 @@ fn values_from_the_config_and_environment_are_checked_before_use() {
     t.env("AWS_REGION", "eu-west-1\n[profile evil]");
     t.run(["generate"]).code(2).one_error_line("AWS_REGION");
     assert_eq!(t.read_config(), t.session_config("corp"));
+    // All refused before any request: a bad file must not cost a login.
+    assert_eq!(t.fake.requests().len(), 0);
 }
 
 #[test]
