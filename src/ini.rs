@@ -1430,15 +1430,31 @@ mod tests {
     #[test]
     fn set_section_refuses_unwritable_text() {
         let mut d = doc(CREDS);
-        let bad: [(&str, &[(&str, &str)]); 8] = [
+        let bad: &[(&str, &[(&str, &str)])] = &[
             ("dev", &[("k", "a\nb")]),
             ("dev", &[("k", "a\r")]),
             ("dev", &[("k", " a")]),
             ("dev", &[("k=j", "a")]),
             ("dev", &[("", "a")]),
             ("dev", &[("k", "1"), ("K", "2")]),
+            ("dev", &[("k", "a\u{1b}[2Jb")]),
+            ("dev", &[("k", "a\u{0}b")]),
+            ("dev", &[("k", "a\tb")]),
+            ("dev", &[("k", "a\u{85}b")]),
+            ("dev", &[("k", "a\u{2028}b")]),
+            ("dev", &[("k", "a\u{7f}")]),
+            ("dev", &[("k", "v #c")]),
+            ("dev", &[("k", ";v")]),
+            ("dev", &[("k", "v\u{a0};c")]),
+            ("dev", &[("k", "\u{feff}v")]),
+            ("dev", &[("k j", "v")]),
             ("DEFAULT", &[("k", "v")]),
             ("a]b", &[("k", "v")]),
+            ("a b", &[("k", "v")]),
+            ("a#b", &[("k", "v")]),
+            ("", &[("k", "v")]),
+            ("prod\n[x", &[("k", "v")]),
+            ("Ünï", &[("k", "v")]),
         ];
         for (header, entries) in bad {
             assert!(
@@ -1447,6 +1463,81 @@ mod tests {
             );
         }
         assert_eq!(d.to_text(), CREDS);
+    }
+
+    #[test]
+    fn render_writes_checked_sections() {
+        let keys = [
+            ("k".to_string(), "v".to_string()),
+            ("e".to_string(), String::new()),
+        ];
+        let text = render(&[
+            (Header::SsoSession("corp"), &keys[..1]),
+            (Header::Profile("a.b@c+d_e-f"), &keys[..]),
+            (Header::Bare("dev"), &[]),
+        ])
+        .unwrap();
+        assert_eq!(
+            text.as_str(),
+            "[sso-session corp]\nk = v\n\n[profile a.b@c+d_e-f]\nk = v\ne =\n\n[dev]\n"
+        );
+        let injected = [("k".to_string(), "v\n[profile evil]".to_string())];
+        assert_eq!(
+            render(&[(Header::Profile("a"), &injected[..])]).unwrap_err(),
+            WriteError::Value {
+                key: "k".into(),
+                problem: ValueProblem::Control('\n')
+            }
+        );
+        let err = render(&[(Header::Profile("a b"), &[])]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot write profile name \"a b\": use only ASCII letters, digits and _ - . @ +"
+        );
+    }
+
+    /// Values the writer accepts read back unchanged in Python's configparser as botocore
+    /// configures it (`RawConfigParser()`: no interpolation, no inline comments).
+    #[test]
+    fn accepted_values_read_back_in_botocores_configparser() {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let values = [
+            "https://d-1234567890.awsapps.com/start#/",
+            "a#b;c",
+            "%(here)s %s %",
+            "x = y: z",
+            "'/opt/my tools/sso-config' --x='a '\\#'b' \"q\"",
+            "Ünïcödé 日本",
+            "[profile not-a-header]",
+            "",
+        ];
+        for v in values {
+            assert_eq!(check_value(v), Ok(()), "{v:?}");
+        }
+        let entries: Vec<(String, String)> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("k{i}"), v.to_string()))
+            .collect();
+        let text = render(&[(Header::Profile("p"), &entries)]).unwrap();
+        let script = "import configparser, json, sys\n\
+            cp = configparser.RawConfigParser()\n\
+            cp.read_string(sys.stdin.read())\n\
+            print(json.dumps([v for _, v in cp.items('profile p')]))";
+        let mut child = Command::new("python3")
+            .args(["-c", script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 is needed for this test");
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(text.as_str().as_bytes()).unwrap();
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let read: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(read, values);
     }
 
     #[test]

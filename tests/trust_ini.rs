@@ -315,6 +315,11 @@ fn a_profile_name_that_cannot_be_a_credentials_section_is_refused() {
         .code(2)
         .one_error_line("--write-credentials: cannot write section name \"my prof\"");
     assert!(!t.home.join(".aws/credentials").exists());
+    assert_eq!(
+        t.fake.requests().len(),
+        0,
+        "refused before fetching credentials"
+    );
     // A good name is written, and botocore reads it back.
     t.run([
         "export",
