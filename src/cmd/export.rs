@@ -12,7 +12,7 @@ use crate::cmd::args::{self, Global, Parser};
 use crate::cmd::output;
 use crate::error::{Error, Result};
 use crate::ini::{self, Header};
-use crate::store::config;
+use crate::store::config::{self, Config};
 use crate::util::credentials::Credentials;
 use crate::util::{clock, log, shell};
 
@@ -111,14 +111,23 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
 
 /// `export`: print in a format, or write into the shared credentials file.
 pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
-    let (target, creds) = role::target_and_credentials(ctx, sel, &a.role)?;
-    let Some(name) = a.write_credentials else {
+    let cfg = Config::load(&ctx.paths.config)?;
+    let target = role::resolve(ctx, &cfg, sel, &a.role)?;
+    // The section name is settled and checked before any credentials are fetched.
+    let section = match a.write_credentials {
+        None => None,
+        Some(name) => {
+            let name = name.or_else(|| target.profile.clone()).ok_or_else(|| {
+                Error::Usage("--write-credentials needs a NAME when no --profile is given".into())
+            })?;
+            check_section_name(&name)?;
+            Some(name)
+        }
+    };
+    let creds = role::credentials(ctx, &cfg, &target, &a.role)?;
+    let Some(name) = section else {
         return output::write_stdout(render(a.format, &creds, &target).as_bytes());
     };
-    let name = name.or_else(|| target.profile.clone()).ok_or_else(|| {
-        Error::Usage("--write-credentials needs a NAME when no --profile is given".into())
-    })?;
-    check_section_name(&name)?;
     config::write_credentials(&ctx.paths.credentials, &name, &creds)?;
     log::note(format_args!(
         "wrote [{name}] to {} (expires {})",
