@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::Range;
 
-use crate::util::shell;
+use crate::util::{shell, text};
 
 /// A file that botocore would refuse to load, with the first offending line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,9 +34,11 @@ impl std::error::Error for ParseError {}
 /// Why an edit was refused. The document is left unchanged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EditError {
-    /// An argument cannot be written as asked (a value with a line break, a marker that is
-    /// not a comment, a block body with a key before its first header, ...).
+    /// An argument cannot be written as asked (a marker that is not a comment, a block body
+    /// with a key before its first header, ...).
     Invalid(String),
+    /// A section name, key or value that the writer refuses (see [`WriteError`]).
+    Unwritable(WriteError),
     /// The managed-block markers already in the file are unmatched, repeated or out of order.
     Markers(ParseError),
     /// The edited file would not parse (e.g. the new text repeats a section found elsewhere),
@@ -49,6 +51,7 @@ impl fmt::Display for EditError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EditError::Invalid(msg) => f.write_str(msg),
+            EditError::Unwritable(e) => write!(f, "{e}"),
             EditError::Markers(e) => write!(f, "{e}"),
             EditError::WouldBreak(e) => write!(f, "edit refused, the result would be invalid: {e}"),
         }
@@ -56,6 +59,194 @@ impl fmt::Display for EditError {
 }
 
 impl std::error::Error for EditError {}
+
+impl From<WriteError> for EditError {
+    fn from(e: WriteError) -> EditError {
+        EditError::Unwritable(e)
+    }
+}
+
+/// Why the writer refuses a section name, key or value. Every header and `key = value` line
+/// the tool writes goes through one check ([`render`] and [`Document::set_section`]), so that
+/// no text from the service, the command line or another file can add a line, a section or a
+/// comment, or read back differently in botocore and the other SDKs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteError {
+    /// A section name outside [`text::NAME_RULE`] (or `[DEFAULT]` in a credentials file).
+    Name {
+        /// What kind of section: `profile`, `sso-session` or `section`.
+        kind: &'static str,
+        /// The name as given.
+        name: String,
+    },
+    /// A key that is not lower-case ASCII letters, digits, `_`, `-` and `.`.
+    Key(String),
+    /// A value that would not read back as written.
+    Value {
+        /// Its key.
+        key: String,
+        /// What is wrong; the value itself is never kept, it may be a secret.
+        problem: ValueProblem,
+    },
+}
+
+/// What is wrong with a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueProblem {
+    /// A control character or line separator ([`text::is_control`]): a line break would start
+    /// a new line (a new key, a new section), an escape sequence would reach a terminal.
+    Control(char),
+    /// Blanks at either end, which every reader strips.
+    Blank,
+    /// `#` or `;` at the start or after a blank: the Rust, JavaScript, Kotlin and Ruby SDKs
+    /// end the value there (an inline comment); botocore does not.
+    Comment(char),
+}
+
+impl fmt::Display for ValueProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueProblem::Control(c) => {
+                write!(f, "it has a control character (U+{:04X})", *c as u32)
+            }
+            ValueProblem::Blank => f.write_str("it starts or ends with a blank"),
+            ValueProblem::Comment(c) => write!(
+                f,
+                "it has a '{c}' at the start or after a blank, which some SDKs read as a comment"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WriteError::Name { kind, name } => write!(
+                f,
+                "cannot write {kind} name {}: {}",
+                text::shown(name),
+                text::NAME_RULE
+            ),
+            WriteError::Key(key) => write!(
+                f,
+                "cannot write key {}: use only lower-case ASCII letters, digits and _ - .",
+                text::shown(key)
+            ),
+            WriteError::Value { key, problem } => {
+                write!(
+                    f,
+                    "cannot write the value of {}: {problem}",
+                    text::shown(key)
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+/// The header of a section the tool writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Header<'a> {
+    /// `[profile NAME]` in the config file.
+    Profile(&'a str),
+    /// `[sso-session NAME]` in the config file.
+    SsoSession(&'a str),
+    /// `[NAME]` in the credentials file.
+    Bare(&'a str),
+}
+
+impl Header<'_> {
+    /// The text between the brackets, once the name passed [`check_name`].
+    fn text(self) -> Result<String, WriteError> {
+        let (kind, name) = match self {
+            Header::Profile(n) => ("profile", n),
+            Header::SsoSession(n) => ("sso-session", n),
+            Header::Bare(n) => ("section", n),
+        };
+        // configparser's `[DEFAULT]` would lend its keys to every profile.
+        let parser_defaults = matches!(self, Header::Bare("DEFAULT"));
+        if !text::is_name(name) || parser_defaults {
+            return Err(WriteError::Name {
+                kind,
+                name: name.to_string(),
+            });
+        }
+        Ok(match self {
+            Header::Bare(n) => n.to_string(),
+            _ => format!("{kind} {name}"),
+        })
+    }
+}
+
+/// INI text that only [`render`] makes: every header and line in it passed the writer's
+/// checks. [`Document::replace_block`] takes nothing else, so no caller can put unchecked text
+/// into a file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rendered(String);
+
+impl Rendered {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Renders sections as INI text: each `[header]` followed by its `key = value` lines, a blank
+/// line between sections. Refuses (naming the first problem) any name outside
+/// [`text::NAME_RULE`], any key outside lower-case `[a-z0-9_.-]`, and any value that would not
+/// read back as written in every SDK (see [`check_value`]).
+pub fn render(sections: &[(Header<'_>, &[(String, String)])]) -> Result<Rendered, WriteError> {
+    let mut out = String::new();
+    for (i, (header, entries)) in sections.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&header_line(*header, "\n")?);
+        for (k, v) in entries.iter() {
+            out.push_str(&entry_line(k, v, "\n")?);
+        }
+    }
+    Ok(Rendered(out))
+}
+
+/// Checks a section name against [`text::NAME_RULE`] (the kind names it in the error).
+pub fn check_name(header: Header<'_>) -> Result<(), WriteError> {
+    header.text().map(|_| ())
+}
+
+/// Checks a key: non-empty lower-case ASCII letters, digits, `_`, `-` and `.`. configparser
+/// and the Rust SDK lower-case keys while the JavaScript SDK does not, so only lower-case keys
+/// mean the same to all of them; `=`, `:`, blanks and brackets would not read back at all.
+pub fn check_key(key: &str) -> Result<(), WriteError> {
+    let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-' | '.');
+    if key.is_empty() || !key.chars().all(ok) {
+        return Err(WriteError::Key(key.to_string()));
+    }
+    Ok(())
+}
+
+/// Checks a value: no control character or line separator, no blank at either end, and no
+/// `#` or `;` at the start or after a blank. Such a value reads back exactly as written in
+/// botocore (configparser without inline comments), the Rust SDK (which cuts a value at a
+/// blank followed by `#` or `;`) and the JavaScript SDK (the same, and lines split at LF).
+pub fn check_value(value: &str) -> Result<(), ValueProblem> {
+    if let Some(c) = text::first_control(value) {
+        return Err(ValueProblem::Control(c));
+    }
+    if value.starts_with(text::is_blank) || value.ends_with(text::is_blank) {
+        return Err(ValueProblem::Blank);
+    }
+    // We write `key = value`: the value's first character follows a blank.
+    let mut after_blank = true;
+    for c in value.chars() {
+        if matches!(c, '#' | ';') && after_blank {
+            return Err(ValueProblem::Comment(c));
+        }
+        after_blank = text::is_blank(c);
+    }
+    Ok(())
+}
 
 /// What a section header means to botocore (`configloader.build_profile_map`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -369,10 +560,10 @@ impl Document {
         &mut self,
         begin: &str,
         end: &str,
-        body: &str,
+        body: &Rendered,
     ) -> Result<BlockChange, EditError> {
         let found = self.block_range(begin, end)?;
-        let inner = block_body(body, begin, end, self.eol())?;
+        let inner = block_body(body.as_str(), begin, end, self.eol())?;
         match found {
             Some(at) => {
                 let new = [
@@ -401,11 +592,11 @@ impl Document {
     /// Sets credentials-file section `[header]` to exactly `entries`, written `key = value`.
     /// An existing section keeps its header line; the lines after it through its last key are
     /// replaced, so comments among the keys go, while comments and blank lines after the last
-    /// key (usually about the next section) stay. A missing section is appended. Keys and values must read back as
-    /// written: no line breaks, no surrounding spaces, no `=`/`:` in keys.
+    /// key (usually about the next section) stay. A missing section is appended. The name,
+    /// keys and values pass the writer's checks (see [`render`]), else nothing changes.
     pub fn set_section(&mut self, header: &str, entries: &[(&str, &str)]) -> Result<(), EditError> {
-        check_header(header)?;
         let eol = self.eol();
+        let header_line = header_line(Header::Bare(header), eol)?;
         let body: Vec<String> = entries
             .iter()
             .map(|(k, v)| entry_line(k, v, eol))
@@ -415,7 +606,7 @@ impl Document {
                 at: s.span.start + 1..s.body_end(),
                 new: body,
             },
-            None => self.append_edit([vec![format!("[{header}]{eol}")], body].concat()),
+            None => self.append_edit([vec![header_line], body].concat()),
         };
         self.apply(edit)
     }
@@ -533,31 +724,19 @@ fn block_body(body: &str, begin: &str, end: &str, eol: &str) -> Result<Vec<Strin
     Ok(lines)
 }
 
-fn check_header(header: &str) -> Result<(), EditError> {
-    // `[DEFAULT]` would feed its keys into every profile; brackets and line breaks would not
-    // read back as the same header.
-    let ok = !header.is_empty() && header == header.trim() && header != "DEFAULT";
-    if !ok || header.contains(['[', ']', '\n', '\r']) {
-        return Err(EditError::Invalid(format!(
-            "cannot write section header {header:?}"
-        )));
-    }
-    Ok(())
+/// A `[header]` line; the one place a header is written.
+fn header_line(header: Header<'_>, eol: &str) -> Result<String, WriteError> {
+    Ok(format!("[{}]{eol}", header.text()?))
 }
 
-/// One `key = value` line. Values are never quoted in messages: they may be secrets.
-fn entry_line(key: &str, value: &str, eol: &str) -> Result<String, EditError> {
-    // configparser splits at the first `=`/`:`, strips spaces and ends a value at a line
-    // break; any of those in our input would read back differently.
-    let key_ok = !key.is_empty() && key == key.trim() && !key.starts_with(['[', '#', ';']);
-    if !key_ok || key.contains(['=', ':', '\n', '\r']) {
-        return Err(EditError::Invalid(format!("cannot write key {key:?}")));
-    }
-    if value != value.trim() || value.contains(['\n', '\r']) {
-        let msg =
-            format!("cannot write the value of {key}: it has a line break or surrounding spaces");
-        return Err(EditError::Invalid(msg));
-    }
+/// One `key = value` line; the one place an entry is written. Values are never quoted in
+/// messages: they may be secrets.
+fn entry_line(key: &str, value: &str, eol: &str) -> Result<String, WriteError> {
+    check_key(key)?;
+    check_value(value).map_err(|problem| WriteError::Value {
+        key: key.to_string(),
+        problem,
+    })?;
     Ok(match value {
         "" => format!("{key} ={eol}"),
         _ => format!("{key} = {value}{eol}"),
@@ -720,6 +899,11 @@ mod tests {
 
     fn doc(text: &str) -> Document {
         Document::parse(text).unwrap()
+    }
+
+    /// Text for `replace_block` as if [`render`] had made it.
+    fn raw(body: &str) -> Rendered {
+        Rendered(body.to_string())
     }
 
     fn parse_err(text: &str) -> ParseError {
@@ -1114,7 +1298,7 @@ mod tests {
         for (before, after) in cases {
             let mut d = doc(before);
             assert_eq!(
-                d.replace_block(BEGIN, END, BODY),
+                d.replace_block(BEGIN, END, &raw(BODY)),
                 Ok(BlockChange::Appended),
                 "{before:?}"
             );
@@ -1129,7 +1313,7 @@ mod tests {
     #[test]
     fn crlf_file_cut_short_stays_crlf() {
         let mut d = doc("[a]\r");
-        d.replace_block(BEGIN, END, "").unwrap();
+        d.replace_block(BEGIN, END, &raw("")).unwrap();
         assert_eq!(
             d.to_text(),
             "[a]\r\n\r\n# BEGIN sso-config\r\n# END sso-config\r\n"
@@ -1146,14 +1330,20 @@ mod tests {
         ];
         for (head, tail) in cases {
             let mut d = doc(&format!("{head}{block}{tail}"));
-            assert_eq!(d.replace_block(BEGIN, END, BODY), Ok(BlockChange::Replaced));
+            assert_eq!(
+                d.replace_block(BEGIN, END, &raw(BODY)),
+                Ok(BlockChange::Replaced)
+            );
             let eol = if head.contains('\r') { "\r\n" } else { "\n" };
             let new_block = format!(
                 "# BEGIN sso-config  \n[profile gen]{eol}region = r{eol}# END sso-config\n"
             );
             assert_eq!(d.to_text(), format!("{head}{new_block}{tail}"));
             let once = d.to_text();
-            assert_eq!(d.replace_block(BEGIN, END, BODY), Ok(BlockChange::Replaced));
+            assert_eq!(
+                d.replace_block(BEGIN, END, &raw(BODY)),
+                Ok(BlockChange::Replaced)
+            );
             assert_eq!(d.to_text(), once, "second run changes nothing");
             assert!(d.profile("old").is_none());
         }
@@ -1162,12 +1352,12 @@ mod tests {
     #[test]
     fn block_at_end_without_final_newline_keeps_its_end_line() {
         let mut d = doc("[u]\n# BEGIN sso-config\n# END sso-config");
-        d.replace_block(BEGIN, END, "[profile g]\n").unwrap();
+        d.replace_block(BEGIN, END, &raw("[profile g]\n")).unwrap();
         assert_eq!(
             d.to_text(),
             "[u]\n# BEGIN sso-config\n[profile g]\n# END sso-config"
         );
-        d.replace_block(BEGIN, END, "").unwrap();
+        d.replace_block(BEGIN, END, &raw("")).unwrap();
         assert_eq!(d.to_text(), "[u]\n# BEGIN sso-config\n# END sso-config");
     }
 
@@ -1218,7 +1408,11 @@ mod tests {
                 line,
                 msg: msg.into(),
             });
-            assert_eq!(d.replace_block(BEGIN, END, BODY), Err(want), "{text:?}");
+            assert_eq!(
+                d.replace_block(BEGIN, END, &raw(BODY)),
+                Err(want),
+                "{text:?}"
+            );
             assert_eq!(d.to_text(), text);
         }
     }
@@ -1235,7 +1429,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    d.replace_block(begin, end, body),
+                    d.replace_block(begin, end, &raw(body)),
                     Err(EditError::Invalid(_))
                 ),
                 "{body:?}"
@@ -1248,7 +1442,7 @@ mod tests {
     fn block_repeating_an_outside_section_is_refused() {
         let text = "[profile gen]\nregion = mine\n";
         let mut d = doc(text);
-        let err = d.replace_block(BEGIN, END, BODY).unwrap_err();
+        let err = d.replace_block(BEGIN, END, &raw(BODY)).unwrap_err();
         assert_eq!(
             err,
             EditError::WouldBreak(ParseError {
@@ -1263,7 +1457,7 @@ mod tests {
     fn block_swallowing_a_later_header_is_refused() {
         let text = "# BEGIN sso-config\n# END sso-config\n  [profile later]\n";
         let mut d = doc(text);
-        let err = d.replace_block(BEGIN, END, BODY).unwrap_err();
+        let err = d.replace_block(BEGIN, END, &raw(BODY)).unwrap_err();
         assert!(matches!(err, EditError::WouldBreak(_)), "{err}");
         assert_eq!(d.to_text(), text);
     }
@@ -1309,15 +1503,31 @@ mod tests {
     #[test]
     fn set_section_refuses_unwritable_text() {
         let mut d = doc(CREDS);
-        let bad: [(&str, &[(&str, &str)]); 8] = [
+        let bad: &[(&str, &[(&str, &str)])] = &[
             ("dev", &[("k", "a\nb")]),
             ("dev", &[("k", "a\r")]),
             ("dev", &[("k", " a")]),
             ("dev", &[("k=j", "a")]),
             ("dev", &[("", "a")]),
             ("dev", &[("k", "1"), ("K", "2")]),
+            ("dev", &[("k", "a\u{1b}[2Jb")]),
+            ("dev", &[("k", "a\u{0}b")]),
+            ("dev", &[("k", "a\tb")]),
+            ("dev", &[("k", "a\u{85}b")]),
+            ("dev", &[("k", "a\u{2028}b")]),
+            ("dev", &[("k", "a\u{7f}")]),
+            ("dev", &[("k", "v #c")]),
+            ("dev", &[("k", ";v")]),
+            ("dev", &[("k", "v\u{a0};c")]),
+            ("dev", &[("k", "\u{feff}v")]),
+            ("dev", &[("k j", "v")]),
             ("DEFAULT", &[("k", "v")]),
             ("a]b", &[("k", "v")]),
+            ("a b", &[("k", "v")]),
+            ("a#b", &[("k", "v")]),
+            ("", &[("k", "v")]),
+            ("prod\n[x", &[("k", "v")]),
+            ("Ünï", &[("k", "v")]),
         ];
         for (header, entries) in bad {
             assert!(
@@ -1326,6 +1536,81 @@ mod tests {
             );
         }
         assert_eq!(d.to_text(), CREDS);
+    }
+
+    #[test]
+    fn render_writes_checked_sections() {
+        let keys = [
+            ("k".to_string(), "v".to_string()),
+            ("e".to_string(), String::new()),
+        ];
+        let text = render(&[
+            (Header::SsoSession("corp"), &keys[..1]),
+            (Header::Profile("a.b@c+d_e-f"), &keys[..]),
+            (Header::Bare("dev"), &[]),
+        ])
+        .unwrap();
+        assert_eq!(
+            text.as_str(),
+            "[sso-session corp]\nk = v\n\n[profile a.b@c+d_e-f]\nk = v\ne =\n\n[dev]\n"
+        );
+        let injected = [("k".to_string(), "v\n[profile evil]".to_string())];
+        assert_eq!(
+            render(&[(Header::Profile("a"), &injected[..])]).unwrap_err(),
+            WriteError::Value {
+                key: "k".into(),
+                problem: ValueProblem::Control('\n')
+            }
+        );
+        let err = render(&[(Header::Profile("a b"), &[])]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot write profile name \"a b\": use only ASCII letters, digits and _ - . @ +"
+        );
+    }
+
+    /// Values the writer accepts read back unchanged in Python's configparser as botocore
+    /// configures it (`RawConfigParser()`: no interpolation, no inline comments).
+    #[test]
+    fn accepted_values_read_back_in_botocores_configparser() {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let values = [
+            "https://d-1234567890.awsapps.com/start#/",
+            "a#b;c",
+            "%(here)s %s %",
+            "x = y: z",
+            "'/opt/my tools/sso-config' --x='a '\\#'b' \"q\"",
+            "Ünïcödé 日本",
+            "[profile not-a-header]",
+            "",
+        ];
+        for v in values {
+            assert_eq!(check_value(v), Ok(()), "{v:?}");
+        }
+        let entries: Vec<(String, String)> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("k{i}"), v.to_string()))
+            .collect();
+        let text = render(&[(Header::Profile("p"), &entries)]).unwrap();
+        let script = "import configparser, json, sys\n\
+            cp = configparser.RawConfigParser()\n\
+            cp.read_string(sys.stdin.read())\n\
+            print(json.dumps([v for _, v in cp.items('profile p')]))";
+        let mut child = Command::new("python3")
+            .args(["-c", script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 is needed for this test");
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(text.as_str().as_bytes()).unwrap();
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let read: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(read, values);
     }
 
     #[test]

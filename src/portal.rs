@@ -13,6 +13,7 @@ use crate::util::clock;
 use crate::util::credentials::Credentials;
 use crate::util::encoding::percent_encode;
 use crate::util::secret::Secret;
+use crate::util::text;
 
 /// A portal client for one access token.
 pub struct Portal<'a> {
@@ -33,6 +34,45 @@ pub struct AccountInfo {
     /// The account's e-mail address.
     #[serde(default)]
     pub email_address: String,
+}
+
+impl AccountInfo {
+    /// Why this entry of a ListAccounts answer does not have AWS's form, if
+    /// it does not: the id must be exactly 12 ASCII digits, and the name and
+    /// e-mail address must hold no control character. The id and name end up
+    /// in config files and on the terminal, so an entry that fails is not used.
+    pub fn problem(&self) -> Option<&'static str> {
+        let id = &self.account_id;
+        if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Some("the account id is not 12 digits");
+        }
+        if text::first_control(&self.account_name).is_some() {
+            return Some("the account name has a control character");
+        }
+        if text::first_control(&self.email_address).is_some() {
+            return Some("the e-mail address has a control character");
+        }
+        None
+    }
+}
+
+/// Why a role name from ListAccountRoles does not have IAM's form
+/// `[\w+=,.@-]{1,64}` (`\w` meaning ASCII letters, digits and `_`), if it
+/// does not. Role names are written into config files and command lines.
+pub fn role_name_problem(name: &str) -> Option<&'static str> {
+    let ok = |c: char| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c);
+    if name.is_empty() {
+        return Some("not an IAM role name: empty");
+    }
+    if name.chars().count() > 64 {
+        return Some("not an IAM role name: longer than 64 characters");
+    }
+    if !name.chars().all(ok) {
+        return Some(
+            "not an IAM role name: it may have only ASCII letters, digits and _ + = , . @ -",
+        );
+    }
+    None
 }
 
 /// A role (permission set) in an account.
@@ -163,6 +203,51 @@ impl<'a> Portal<'a> {
             if next.is_none() {
                 return Ok(());
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(id: &str, name: &str, email: &str) -> AccountInfo {
+        AccountInfo {
+            account_id: id.into(),
+            account_name: name.into(),
+            email_address: email.into(),
+        }
+    }
+
+    #[test]
+    fn listing_entries_must_have_aws_form() {
+        assert_eq!(
+            account("111122223333", "Prod: EU (Ü)", "a@b.c").problem(),
+            None
+        );
+        for bad in [
+            account("11112222333", "a", "a@b.c"),
+            account("1111222233334", "a", "a@b.c"),
+            account("11112222333\n", "a", "a@b.c"),
+            account("１１１１２２２２３３３３", "a", "a@b.c"),
+            account("111122223333", "a\u{1b}[2J", "a@b.c"),
+            account("111122223333", "a", "a@b.c\r\n[profile x]"),
+        ] {
+            assert!(bad.problem().is_some(), "{bad:?}");
+        }
+        let max = "r".repeat(64);
+        for ok in [
+            "AdministratorAccess",
+            "a_b+c=d,e.f@g-h",
+            "-x",
+            "--flag=1",
+            &max,
+        ] {
+            assert_eq!(role_name_problem(ok), None, "{ok}");
+        }
+        let long = "r".repeat(65);
+        for bad in ["", &long, "a b", "a\nb", "a#b", "a;b", "a'b", "Rôle", "a/b"] {
+            assert!(role_name_problem(bad).is_some(), "{bad:?}");
         }
     }
 }

@@ -402,10 +402,10 @@ fn generated_credential_process_lines_run() {
     let line = r
         .stdout
         .lines()
-        .find(|l| l.contains("--role-name Billing"))
+        .find(|l| l.contains("--role-name='Billing'"))
         .unwrap();
     let command = line.strip_prefix("credential_process = ").unwrap();
-    assert!(command.starts_with(BIN), "{command}");
+    assert!(command.starts_with(&format!("'{BIN}' ")), "{command}");
     let run = t.sh(command);
     run.code(0);
     assert_eq!(parse(&run.stdout)["Version"], 1);
@@ -463,11 +463,11 @@ fn a_binary_path_with_spaces_is_quoted_in_credential_process() {
     let text = String::from_utf8(out.stdout).unwrap();
     let line = text
         .lines()
-        .find(|l| l.contains("--role-name Billing"))
+        .find(|l| l.contains("--role-name='Billing'"))
         .unwrap();
     let command = line.strip_prefix("credential_process = ").unwrap();
     assert!(
-        command.starts_with(&format!("\"{}\" ", copy.display())),
+        command.starts_with(&format!("'{}' ", copy.display())),
         "{command}"
     );
     // botocore splits it shell-style; sh does the same for this quoting.

@@ -127,7 +127,7 @@ fn legacy_and_credential_process_styles() {
     assert_eq!(
         line,
         format!(
-            "credential_process = {BIN} credential-process --sso-session corp --account-id 111122223333 --role-name AdministratorAccess"
+            "credential_process = '{BIN}' credential-process --sso-session='corp' --account-id='111122223333' --role-name='AdministratorAccess'"
         )
     );
 }

@@ -12,4 +12,5 @@ mod layers;
 mod login;
 mod robust;
 mod roles;
+mod trust_ini;
 mod writes;

@@ -26,6 +26,8 @@ encoding, so a non-ASCII name would be dropped or misread by some consumers.
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
+use crate::util::text;
+
 /// The `--name` template used when none is given. With several `--region`
 /// values, `.{region}` is appended to it (as to any template without
 /// `{region}`).
@@ -592,11 +594,8 @@ fn finish(opts: &NamingOptions, s: &str) -> String {
 pub fn sanitize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        let c = if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@' | '+') {
-            c
-        } else {
-            '-'
-        };
+        // The one name rule (`util::text`), which the INI writer checks again.
+        let c = if text::is_name_char(c) { c } else { '-' };
         // Skipping a `-` at the start trims it; skipping one after a `-`
         // collapses the run.
         if c == '-' && (out.is_empty() || out.ends_with('-')) {
@@ -812,6 +811,13 @@ mod tests {
         assert_eq!(sanitize("a=b/c"), "a-b-c");
         assert_eq!(sanitize("a b\tc\nd\re"), "a-b-c-d-e");
         assert_eq!(sanitize("a\\b,c*d(e)"), "a-b-c-d-e");
+        assert_eq!(
+            sanitize("a\u{1b}]0;x\u{7}b\u{0}c\u{7f}d\u{85}e\u{2028}f\u{202e}g"),
+            "a-0-x-b-c-d-e-f-g"
+        );
+        assert!(text::is_name(&sanitize(
+            "Ops\r[profile evil]\ncredential_process = x"
+        )));
     }
 
     #[test]

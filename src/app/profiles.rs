@@ -6,19 +6,18 @@ or merged into the config file between `# BEGIN sso-config SESSION` and
 */
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::app::listing::AccountRoles;
 use crate::app::naming::{self, Entry, Filters, Named, NamingOptions, RegionRule};
-use crate::app::session::Session;
+use crate::app::session::{self, Session};
 use crate::error::{Error, Result};
-use crate::ini::{Document, SectionKind};
+use crate::ini::{self, Document, Header, Rendered, SectionKind};
 use crate::store::config::{self, Config};
 use crate::store::paths::Paths;
 use crate::store::{config_copy, fsutil};
 use crate::util::env::Env;
-use crate::util::{log, shell};
+use crate::util::{log, shell, text};
 
 /// The profile styles of `generate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -66,17 +65,19 @@ pub struct Profile {
 
 /// Names and fills the profiles of `listing` (the accounts the filters kept),
 /// sorted, collisions resolved with a warning each. `env` gives the fallback
-/// region (`AWS_REGION`, `AWS_DEFAULT_REGION`, else the session's).
+/// region (`AWS_REGION`, `AWS_DEFAULT_REGION`, else the session's), which must
+/// look like a region: it is written into every profile.
 pub fn build(
     env: &Env,
     session: &Session,
     opts: &ProfileOptions,
     listing: &[AccountRoles],
-) -> Vec<Profile> {
-    let fallback = env
-        .first(&["AWS_REGION", "AWS_DEFAULT_REGION"])
-        .unwrap_or(&session.region)
-        .to_string();
+) -> Result<Vec<Profile>> {
+    let fallback = fallback_region(env, session)?;
+    let program = match opts.style {
+        Style::CredentialProcess => self_path()?,
+        _ => String::new(),
+    };
     let mut entries = Vec::new();
     for ar in listing {
         let acct = &ar.account;
@@ -111,13 +112,31 @@ pub fn build(
     for w in warnings {
         log::warn(format_args!("{w}"));
     }
-    named
+    Ok(named
         .into_iter()
-        .map(|n| profile_for(session, opts, &n))
-        .collect()
+        .map(|n| profile_for(session, opts, &program, &n))
+        .collect())
 }
 
-fn profile_for(session: &Session, opts: &ProfileOptions, n: &Named) -> Profile {
+/// The region of profiles no rule or `--region` gives one: `AWS_REGION`,
+/// `AWS_DEFAULT_REGION`, else the session's. It is written into profiles, so
+/// a value from the environment must look like a region.
+fn fallback_region(env: &Env, session: &Session) -> Result<String> {
+    let names = ["AWS_REGION", "AWS_DEFAULT_REGION"];
+    let Some((name, region)) = names.iter().find_map(|n| env.get(n).map(|v| (*n, v))) else {
+        return Ok(session.region.clone());
+    };
+    if !session::is_region(region) {
+        return Err(Error::Config(format!(
+            "{name} {}: not a region; a region has only lower-case letters, digits and -",
+            text::shown(region)
+        )));
+    }
+    Ok(region.to_string())
+}
+
+/// One profile's keys; `program` is this binary's path, quoted.
+fn profile_for(session: &Session, opts: &ProfileOptions, program: &str, n: &Named) -> Profile {
     let e = &n.entry;
     let mut keys: Vec<(String, String)> = Vec::new();
     let mut push = |k: &str, v: &str| keys.push((k.to_string(), v.to_string()));
@@ -134,14 +153,10 @@ fn profile_for(session: &Session, opts: &ProfileOptions, n: &Named) -> Profile {
             push("sso_role_name", &e.role_name);
         }
         Style::CredentialProcess => {
-            let command = format!(
-                "{} credential-process --sso-session {} --account-id {} --role-name {}",
-                self_path(),
-                session.name,
-                e.account_id,
-                e.role_name
+            push(
+                "credential_process",
+                &credential_process(program, session, e),
             );
-            push("credential_process", &command);
         }
     }
     if let Some(region) = &e.region {
@@ -157,12 +172,37 @@ fn profile_for(session: &Session, opts: &ProfileOptions, n: &Named) -> Profile {
     }
 }
 
-/// The absolute path of the running binary, as a `credential_process` word.
-fn self_path() -> String {
+/// The `credential_process` command line: every value quoted by the one
+/// shell quoting (`sh -c` and botocore's `shlex.split` read the same words)
+/// and glued to its flag with `=`, so that a value starting with `-` can only
+/// ever be that flag's value.
+fn credential_process(program: &str, session: &Session, e: &Entry) -> String {
+    format!(
+        "{program} credential-process --sso-session={} --account-id={} --role-name={}",
+        shell::quote(&session.name),
+        shell::quote(&e.account_id),
+        shell::quote(&e.role_name)
+    )
+}
+
+/// The absolute path of the running binary, quoted as the first word of a
+/// `credential_process` line. A path that is not UTF-8 or holds a control
+/// character (a newline would end the INI value) cannot be written.
+fn self_path() -> Result<String> {
     let path = std::env::current_exe()
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|_| "sso-config".to_string());
-    shell::command_word(&path)
+        .map(|p| p.into_os_string())
+        .unwrap_or_else(|_| "sso-config".into());
+    let refuse = |why: &str| {
+        Error::Config(format!(
+            "--style credential-process: the path of this binary {} {why}, so no credential_process line can name it; move the binary",
+            text::shown(&path.to_string_lossy())
+        ))
+    };
+    let path = path.to_str().ok_or_else(|| refuse("is not valid UTF-8"))?;
+    if text::first_control(path).is_some() {
+        return Err(refuse("has a control character"));
+    }
+    Ok(shell::quote(path))
 }
 
 /// The `[sso-session]` section's keys.
@@ -175,29 +215,76 @@ fn session_keys(session: &Session) -> Vec<(String, String)> {
     ]
 }
 
-/// The config text: the session section (unless `legacy` or already in the
-/// file) and one section per profile, separated by blank lines.
-pub fn render(session: &Session, style: Style, with_session: bool, profiles: &[Profile]) -> String {
-    let mut out = String::new();
-    let mut section = |header: &str, keys: &[(String, String)]| {
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        let _ = writeln!(out, "[{header}]");
-        for (k, v) in keys {
-            let _ = writeln!(out, "{k} = {v}");
-        }
+/// Checks, before any network call, what [`build`] and [`render`] will copy
+/// from elsewhere into the config: the session's name (a section name and the
+/// block markers), start URL, region and scopes, which come from flags, the
+/// environment or the user's own config file (where a value may span
+/// continuation lines or hold an escape character); the fallback region from
+/// the environment; and for `credential-process` the path of this binary.
+pub fn check_inputs(env: &Env, session: &Session, style: Style) -> Result<()> {
+    let bad = |what: &str, why: &dyn std::fmt::Display| {
+        Error::Config(format!(
+            "cannot write the {what} of the session ({}): {why}",
+            session.source
+        ))
     };
-    if with_session && style != Style::Legacy {
-        section(
-            &format!("sso-session {}", session.name),
-            &session_keys(session),
+    if !text::is_name(&session.name) {
+        let why = format!(
+            "{} is not a valid name; {}",
+            text::shown(&session.name),
+            text::NAME_RULE
         );
+        return Err(bad("name", &why));
+    }
+    for (key, value) in session_keys(session) {
+        ini::check_value(&value).map_err(|p| bad(&key, &p))?;
+    }
+    if !session::is_region(&session.region) {
+        let why = format!(
+            "{} is not a region; a region has only lower-case letters, digits and -",
+            text::shown(&session.region)
+        );
+        return Err(bad("sso_region", &why));
+    }
+    fallback_region(env, session)?;
+    if style == Style::CredentialProcess {
+        self_path()?;
+    }
+    Ok(())
+}
+
+/// Checks a `--set KEY=VALUE` for the INI writer and returns the key
+/// lower-cased, as botocore and the Rust SDK read it anyway (the JavaScript
+/// SDK does not lower-case, so only the lower-case form means the same to
+/// all).
+pub fn check_set(key: &str, value: &str) -> Result<String> {
+    let key = key.to_ascii_lowercase();
+    let usage = |why: String| Error::Usage(format!("--set {}: {why}", text::shown(&key)));
+    ini::check_key(&key).map_err(|_| {
+        usage("not a valid key; use only ASCII letters, digits and _ - .".to_string())
+    })?;
+    ini::check_value(value).map_err(|p| usage(format!("the value cannot be written: {p}")))?;
+    Ok(key)
+}
+
+/// The config text: the session section (unless `legacy` or already in the
+/// file) and one section per profile, separated by blank lines; every name,
+/// key and value checked by the INI writer.
+pub fn render(
+    session: &Session,
+    style: Style,
+    with_session: bool,
+    profiles: &[Profile],
+) -> Result<Rendered> {
+    let session_keys = session_keys(session);
+    let mut sections: Vec<(Header<'_>, &[(String, String)])> = Vec::new();
+    if with_session && style != Style::Legacy {
+        sections.push((Header::SsoSession(&session.name), &session_keys));
     }
     for p in profiles {
-        section(&format!("profile {}", p.name), &p.keys);
+        sections.push((Header::Profile(&p.name), &p.keys));
     }
-    out
+    ini::render(&sections).map_err(|e| Error::Config(e.to_string()))
 }
 
 /// The file `--write` edits, parsed. Loaded before any network call: a bad
@@ -332,7 +419,7 @@ pub fn merge(
             !mine
         })
         .collect();
-    let body = render(session, style, !t.reuse_session, &kept);
+    let body = render(session, style, !t.reuse_session, &kept)?;
     t.doc
         .replace_block(&begin, &end, &body)
         .map_err(|e| Error::config_file(&t.path, e))?;
@@ -409,13 +496,83 @@ mod tests {
                 ("region".into(), "eu-west-1".into()),
             ],
         };
-        let text = render(&session(), Style::Sso, true, std::slice::from_ref(&p));
+        let text = render(&session(), Style::Sso, true, std::slice::from_ref(&p)).unwrap();
         assert_eq!(
-            text,
+            text.as_str(),
             "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n\n[profile prod.Admin]\nsso_session = corp\nregion = eu-west-1\n"
         );
-        let legacy = render(&session(), Style::Legacy, true, &[p]);
-        assert!(legacy.starts_with("[profile prod.Admin]\n"));
+        let legacy = render(&session(), Style::Legacy, true, &[p]).unwrap();
+        assert!(legacy.as_str().starts_with("[profile prod.Admin]\n"));
+    }
+
+    #[test]
+    fn nothing_unchecked_is_rendered() {
+        let profile = |name: &str, key: &str, value: &str| Profile {
+            name: name.into(),
+            keys: vec![(key.into(), value.into())],
+        };
+        for bad in [
+            profile(
+                "a",
+                "sso_role_name",
+                "Admin\n[profile evil]\ncredential_process = x",
+            ),
+            profile("a", "sso_role_name", "Admin\r[profile evil]"),
+            profile("a", "k", "\u{1b}]0;title\u{7}"),
+            profile("a", "k", "a\u{2028}b"),
+            profile("a", "k", "v #comment"),
+            profile("a", "K", "v"),
+            profile("a", "a=b", "v"),
+            profile("a b", "k", "v"),
+            profile("a]\n[profile evil", "k", "v"),
+            profile("a#b", "k", "v"),
+        ] {
+            let got = render(&session(), Style::Sso, false, std::slice::from_ref(&bad));
+            assert_eq!(got.map_err(|e| e.exit_code()), Err(2), "{bad:?}");
+        }
+        let mut s = session();
+        s.name = "a#b".into();
+        assert!(render(&s, Style::Sso, true, &[]).is_err());
+        let check = |s: &Session, env: &[(&str, &str)]| {
+            check_inputs(&Env::of(env), s, Style::Sso).map_err(|e| e.to_string())
+        };
+        assert!(check(&s, &[]).is_err());
+        let mut s = session();
+        assert_eq!(check(&s, &[]), Ok(()));
+        assert!(check(&s, &[("AWS_REGION", "eu-west-1\n[x]")]).is_err());
+        assert!(check(&s, &[("AWS_DEFAULT_REGION", "EU")]).is_err());
+        s.start_url = "https://x\n[profile evil]".into();
+        assert!(check(&s, &[]).unwrap_err().contains("sso_start_url"));
+        s.start_url = "https://corp.awsapps.com/start#/".into();
+        assert_eq!(check(&s, &[]), Ok(()));
+        s.region = "EU-west-1".into();
+        assert!(check(&s, &[]).unwrap_err().contains("sso_region"));
+    }
+
+    #[test]
+    fn credential_process_values_are_quoted_and_glued_to_their_flags() {
+        let e = Entry {
+            account_id: "111122223333".into(),
+            account_name: "a".into(),
+            role_name: "-Admin".into(),
+            region: None,
+            region_index: 0,
+        };
+        let line = credential_process("'/opt/my tools/sso-config'", &session(), &e);
+        assert_eq!(
+            line,
+            "'/opt/my tools/sso-config' credential-process --sso-session='corp' --account-id='111122223333' --role-name='-Admin'"
+        );
+        assert_eq!(
+            shell::split(&line).unwrap(),
+            [
+                "/opt/my tools/sso-config",
+                "credential-process",
+                "--sso-session=corp",
+                "--account-id=111122223333",
+                "--role-name=-Admin"
+            ]
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::oidc::DEFAULT_SCOPE;
 use crate::store::config::Config;
 use crate::store::token_cache::{CacheIdentity, normalize_start_url};
 use crate::util::env::Env;
+use crate::util::text;
 
 /// The flags that select a session.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -105,10 +106,51 @@ pub fn parse_scopes(raw: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether `s` looks like a region: lower-case ASCII letters, digits and `-`
+/// (`us-east-1`, `cn-north-1`, `us-iso-east-1`). Only the syntax: whether AWS
+/// has such a region is not checked here.
+pub fn is_region(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// The usage error for a `flag` value that is not a region.
+pub fn check_region(flag: &str, value: &str) -> Result<()> {
+    if is_region(value) {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "{flag} {}: not a region; a region has only lower-case letters, digits and - (e.g. us-east-1)",
+        text::shown(value)
+    )))
+}
+
+/// Checks the session flags the user typed: a session name is written into
+/// the config (`[sso-session NAME]`, `sso_session = NAME`) and must be one
+/// every SDK reads (cli.md, "Settled details"); a region goes into host names
+/// and the config.
+fn check_flags(flags: &SessionFlags) -> Result<()> {
+    if let Some(name) = &flags.sso_session
+        && !text::is_name(name)
+    {
+        return Err(Error::Usage(format!(
+            "--sso-session {}: not a valid session name; {}",
+            text::shown(name),
+            text::NAME_RULE
+        )));
+    }
+    if let Some(region) = &flags.sso_region {
+        check_region("--sso-region", region)?;
+    }
+    Ok(())
+}
+
 /// Resolves the session, first match wins (cli.md): explicit start URL and
 /// region; `--sso-session`; `--profile`/`AWS_PROFILE`; the
 /// `AWS_DEFAULT_SSO_*` variables; the only `[sso-session]` in the file.
 pub fn resolve_session(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<Session> {
+    check_flags(flags)?;
     if let Some(url) = &flags.start_url {
         // Typed by hand or pasted from a browser: cleaned before it names a
         // session, a cache file or a request.

@@ -11,7 +11,8 @@ use crate::app::session::SessionFlags;
 use crate::cmd::args::{self, Global, Parser};
 use crate::cmd::output;
 use crate::error::{Error, Result};
-use crate::store::config;
+use crate::ini::{self, Header};
+use crate::store::config::{self, Config};
 use crate::util::credentials::Credentials;
 use crate::util::{clock, log, shell};
 
@@ -90,8 +91,11 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
                 })?;
             }
             "write-credentials" => {
-                write_credentials =
-                    Some(args::optional_path(p)?.map(|p| p.to_string_lossy().into_owned()));
+                let name = args::optional_path(p)?.map(|p| p.to_string_lossy().into_owned());
+                if let Some(name) = &name {
+                    check_section_name(name)?;
+                }
+                write_credentials = Some(name);
             }
             _ => return args::role_flag(name, p, &mut role),
         }
@@ -107,13 +111,23 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
 
 /// `export`: print in a format, or write into the shared credentials file.
 pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
-    let (target, creds) = role::target_and_credentials(ctx, sel, &a.role)?;
-    let Some(name) = a.write_credentials else {
+    let cfg = Config::load(&ctx.paths.config)?;
+    let target = role::resolve(ctx, &cfg, sel, &a.role)?;
+    // The section name is settled and checked before any credentials are fetched.
+    let section = match a.write_credentials {
+        None => None,
+        Some(name) => {
+            let name = name.or_else(|| target.profile.clone()).ok_or_else(|| {
+                Error::Usage("--write-credentials needs a NAME when no --profile is given".into())
+            })?;
+            check_section_name(&name)?;
+            Some(name)
+        }
+    };
+    let creds = role::credentials(ctx, &cfg, &target, &a.role)?;
+    let Some(name) = section else {
         return output::write_stdout(render(a.format, &creds, &target)?.as_bytes());
     };
-    let name = name.or_else(|| target.profile.clone()).ok_or_else(|| {
-        Error::Usage("--write-credentials needs a NAME when no --profile is given".into())
-    })?;
     config::write_credentials(&ctx.paths, &name, &creds)?;
     log::note(format_args!(
         "wrote [{name}] to {} (expires {})",
@@ -121,6 +135,13 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
         creds.expiration.map(clock::format).unwrap_or_default()
     ));
     Ok(())
+}
+
+/// A credentials-file section name must be one every SDK reads (cli.md,
+/// "Settled details"): a usage error, before anything is written.
+fn check_section_name(name: &str) -> Result<()> {
+    ini::check_name(Header::Bare(name))
+        .map_err(|e| Error::Usage(format!("--write-credentials: {e}")))
 }
 
 /// The environment variables that carry the credentials (and region).

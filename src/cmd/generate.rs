@@ -82,7 +82,11 @@ pub fn parse(p: &mut Parser, global: &mut Global, first: Option<&str>) -> Result
 fn flag(name: &str, p: &mut Parser, a: &mut Args) -> Result<bool> {
     let o = &mut a.profiles;
     match name {
-        "region" => o.regions.push(args::value(p)?),
+        "region" => {
+            let region = args::value(p)?;
+            session::check_region("--region", &region)?;
+            o.regions.push(region);
+        }
         "name" => o.template = Some(args::value(p)?),
         "lower" => o.lower = true,
         "strip-prefix" => o.strip_prefixes.push(args::value(p)?),
@@ -94,9 +98,13 @@ fn flag(name: &str, p: &mut Parser, a: &mut Args) -> Result<bool> {
         "exclude-role" => o.filters.exclude_roles.push(args::value(p)?),
         "region-rule" => {
             let (glob, region) = args::kv(&args::value(p)?, "--region-rule")?;
+            session::check_region("--region-rule", &region)?;
             o.region_rules.push(RegionRule { glob, region });
         }
-        "set" => o.set.push(args::kv(&args::value(p)?, "--set")?),
+        "set" => {
+            let (key, value) = args::kv(&args::value(p)?, "--set")?;
+            o.set.push((profiles::check_set(&key, &value)?, value));
+        }
         "style" => {
             o.style = match args::value(p)?.as_str() {
                 "sso" => Style::Sso,
@@ -141,8 +149,8 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     };
     let built = build(ctx, &cfg, &session, &a)?;
     let Some(target) = target else {
-        let text = profiles::render(&session, opts.style, true, &built);
-        return output::write_stdout(text.as_bytes());
+        let text = profiles::render(&session, opts.style, true, &built)?;
+        return output::write_stdout(text.as_str().as_bytes());
     };
     if a.dry_run {
         let merged = profiles::merge(&session, opts.style, target, built)?;
@@ -163,6 +171,8 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
 /// Lists the accounts and roles (logging in if needed) and builds the profiles.
 fn build(ctx: &Ctx, cfg: &Config, session: &Session, a: &Args) -> Result<Vec<profiles::Profile>> {
     let opts = &a.profiles;
+    // What is copied from the session into the output is checked before any network call.
+    profiles::check_inputs(&ctx.env, session, opts.style)?;
     if let Some(t) = &opts.template {
         naming::validate_template(t).map_err(|e| Error::Usage(format!("--name: {e}")))?;
     }
@@ -177,7 +187,7 @@ fn build(ctx: &Ctx, cfg: &Config, session: &Session, a: &Args) -> Result<Vec<pro
     let listing = output::with_progress(|progress| {
         listing::accounts_and_roles(ctx, cfg, session, &login, &want, progress)
     })?;
-    Ok(profiles::build(&ctx.env, session, opts, &listing))
+    profiles::build(&ctx.env, session, opts, &listing)
 }
 
 /// `sso-config > ~/.aws/config`: stdout is the config file, which the shell

@@ -15,4 +15,5 @@ pub mod pool;
 pub mod rand;
 pub mod secret;
 pub mod shell;
+pub mod text;
 pub mod xml;

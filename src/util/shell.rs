@@ -1,31 +1,56 @@
 /*!
-Shell words: quoting a value for a POSIX shell, quoting a program path in a
-`credential_process` line, and splitting a command line the way botocore does.
+Shell words: the one quoting function, for a POSIX shell and for a
+`credential_process` line alike, and splitting a command line the way botocore
+does.
 
-botocore splits `credential_process` with Python's `shlex.split` (POSIX mode,
-no comments; `botocore.compat.compat_shell_split` on Unix), and reads
-`[profile "a b"]` headers the same way, so [`split`] follows `shlex` exactly,
-not `sh`: inside double quotes a backslash escapes only `"` and `\`, so `"\$"`
-stays `\$`; outside quotes a backslash escapes any character, a newline
-included; only space, tab, CR and LF separate words.
+A `credential_process` line is run two ways: botocore splits it with Python's
+`shlex.split` (POSIX mode, no comments; `botocore.compat.compat_shell_split`
+on Unix) and runs the words, while the Rust, JavaScript, Go and Java SDKs hand
+it to `sh -c`. [`quote`] writes words both read back identically. [`split`]
+follows `shlex` exactly, not `sh`: inside double quotes a backslash escapes
+only `"` and `\`, so `"\$"` stays `\$`; outside quotes a backslash escapes any
+character, a newline included; only space, tab, CR and LF separate words.
+botocore reads `[profile "a b"]` headers with the same splitter.
 */
 
 use std::fmt;
 
-/// POSIX single quotes: nothing is special inside them but `'` itself, written
-/// `'\''`. Safe for `eval` whatever the value holds.
-pub fn quote(v: &str) -> String {
-    format!("'{}'", v.replace('\'', "'\\''"))
-}
+use crate::util::text;
 
-/// A word for a `credential_process` line: double-quoted (with `\` and `"`
-/// escaped) when it has blanks or quotes, else as it is.
-pub fn command_word(word: &str) -> String {
-    if word.contains([' ', '\t', '"', '\'']) {
-        format!("\"{}\"", word.replace('\\', "\\\\").replace('"', "\\\""))
-    } else {
-        word.to_string()
+/// `v` as one shell word that `sh` and Python's `shlex.split` both read back
+/// as exactly `v`, whatever it holds, and that survives being an INI value.
+///
+/// - Single quotes: inside them `sh` and `shlex` (POSIX mode) treat every
+///   character literally, `$`, `` ` ``, `\`, `"`, `#`, `;`, `&`, `(`, `)`,
+///   blanks, newlines and non-ASCII text included. A `'` is written `'\''`
+///   (end the quotes, an escaped quote, quotes again), which both read alike.
+/// - A `#` or `;` right after a blank is written `\#` / `\;` outside the
+///   quotes: the INI readers of the Rust, JavaScript, Kotlin and Ruby SDKs cut
+///   a value at whitespace followed by `#` or `;` (an inline comment), even
+///   inside quotes, which botocore does not; with a backslash in front no
+///   blank precedes it and both shells still read a plain `#` or `;`.
+///
+/// The word starts with `'`, so it is never a comment to `sh`. A value that
+/// starts with `-` is still one word; written as `--flag=` followed by the
+/// quoted value it is that flag's value to any option parser.
+pub fn quote(v: &str) -> String {
+    let mut out = String::with_capacity(v.len() + 2);
+    out.push('\'');
+    let mut after_blank = false;
+    for c in v.chars() {
+        match c {
+            '\'' => out.push_str("'\\''"),
+            '#' | ';' if after_blank => {
+                out.push_str("'\\");
+                out.push(c);
+                out.push('\'');
+            }
+            c => out.push(c),
+        }
+        after_blank = text::is_blank(c);
     }
+    out.push('\'');
+    out
 }
 
 /// Why a line cannot be split (where `shlex.split` raises `ValueError`).
@@ -161,46 +186,136 @@ mod tests {
     /// The same cases through the real `shlex.split` of the machine's Python 3.
     #[test]
     fn agrees_with_python_shlex() {
-        use std::io::Write;
-        use std::process::{Command, Stdio};
         let lines: Vec<&str> = CASES.iter().map(|(l, _)| *l).collect();
         let script = "import json, shlex, sys\n\
             def split(s):\n    try:\n        return shlex.split(s)\n    except ValueError:\n        return None\n\
             print(json.dumps([split(s) for s in json.load(sys.stdin)]))";
+        let py: Vec<Option<Vec<String>>> = python(script, &lines);
+        for (line, py) in lines.iter().zip(py) {
+            assert_eq!(split(line).ok(), py, "{line:?}");
+        }
+    }
+
+    /// Values a path or a service answer may hold: every character a shell,
+    /// `shlex` or an INI reader treats specially, blanks before comment
+    /// characters, quotes of both kinds, a leading `-` or `#`, non-ASCII.
+    const HOSTILE: &[&str] = &[
+        "",
+        "plain",
+        "/usr/local/bin/sso-config",
+        "/Users/Jo Doe/bin/sso-config",
+        "/opt/it's/sso-config",
+        "a'b$c",
+        "''",
+        "'",
+        "\\\"",
+        "`x` $(y) #z",
+        "/tmp/a b ( ) & ; $HOME \\ ` # ' \" ~ * ? [x] {a,b} | < > !/bin",
+        "#start",
+        ";start",
+        "-x",
+        "--role-name=evil",
+        "a #b",
+        "a ;b",
+        "a\t#b",
+        "a\u{a0}#b\u{2003};c\u{feff}#d",
+        "a  ##;;b",
+        "end with space ",
+        " lead",
+        "Ünïcödé/日本/sso-config",
+        "C:\\a b\\x\"y",
+        "a\\'b",
+        "$'\\n'",
+        "line\nbreak\r\n",
+    ];
+
+    #[test]
+    fn quoting_round_trips_through_split() {
+        for v in HOSTILE {
+            assert_eq!(split(&quote(v)).unwrap(), [*v], "{v:?}");
+        }
+        assert_eq!(quote("a'b$c"), r"'a'\''b$c'");
+        assert_eq!(quote("corp"), "'corp'");
+        assert_eq!(quote("a #b"), r"'a '\#'b'");
+        assert_eq!(quote(""), "''");
+    }
+
+    /// What an INI reader of the Rust or JavaScript SDK keeps of a value: it
+    /// is cut at the first `#` or `;` that follows a blank.
+    fn ini_comment_cut(v: &str) -> &str {
+        let mut after_blank = false;
+        for (i, c) in v.char_indices() {
+            if matches!(c, '#' | ';') && after_blank {
+                return &v[..i];
+            }
+            after_blank = text::is_blank(c);
+        }
+        v
+    }
+
+    #[test]
+    fn quoted_words_are_not_cut_as_ini_comments() {
+        for v in HOSTILE {
+            let line = format!("{} --x={}", quote(v), quote(v));
+            assert_eq!(ini_comment_cut(&line), line, "{v:?}");
+        }
+    }
+
+    /// Runs python3 with `script`, `input` as JSON on stdin; its stdout as JSON.
+    fn python<T: serde::de::DeserializeOwned>(script: &str, input: &impl serde::Serialize) -> T {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
         let mut child = Command::new("python3")
             .args(["-c", script])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 is needed for this test (CI installs nothing else for it)");
-        let input = serde_json::to_vec(&lines).unwrap();
+        let input = serde_json::to_vec(input).unwrap();
         child.stdin.take().unwrap().write_all(&input).unwrap();
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success());
-        let python: Vec<Option<Vec<String>>> = serde_json::from_slice(&out.stdout).unwrap();
-        for (line, py) in lines.iter().zip(python) {
-            assert_eq!(split(line).ok(), py, "{line:?}");
-        }
+        serde_json::from_slice(&out.stdout).unwrap()
     }
 
+    /// The words `sh -c` passes to a program for `line`, read back through
+    /// `printf '%s\0'`.
+    fn sh_words(line: &str) -> Vec<String> {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("printf '%s\\0' {line}"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "sh failed for {line:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let mut words: Vec<String> = text.split('\0').map(str::to_string).collect();
+        words.pop(); // after the last NUL
+        words
+    }
+
+    /// A `credential_process`-like line of hostile words gives the same argv
+    /// to `sh -c` and to Python's `shlex.split`, and that argv is the words.
     #[test]
-    fn quoting_round_trips_through_split() {
-        for v in ["plain", "a'b$c", "sp ace", "", "\\\"", "`x` $(y) #z"] {
-            assert_eq!(split(&quote(v)).unwrap(), [v], "{v:?}");
+    fn quoted_lines_split_alike_in_sh_and_python() {
+        let lines: Vec<(Vec<String>, String)> = HOSTILE
+            .iter()
+            .map(|v| {
+                let words = vec![
+                    v.to_string(),
+                    "credential-process".to_string(),
+                    format!("--role-name={v}"),
+                ];
+                let line = format!("{} credential-process --role-name={}", quote(v), quote(v));
+                (words, line)
+            })
+            .collect();
+        let script = "import json, shlex, sys\n\
+            print(json.dumps([shlex.split(s) for s in json.load(sys.stdin)]))";
+        let only_lines: Vec<&str> = lines.iter().map(|(_, l)| l.as_str()).collect();
+        let py: Vec<Vec<String>> = python(script, &only_lines);
+        for ((words, line), py) in lines.iter().zip(py) {
+            assert_eq!(&py, words, "python: {line}");
+            assert_eq!(&sh_words(line), words, "sh: {line}");
         }
-        assert_eq!(quote("a'b$c"), r"'a'\''b$c'");
-        assert_eq!(
-            command_word("/usr/local/bin/sso-config"),
-            "/usr/local/bin/sso-config"
-        );
-        assert_eq!(
-            command_word("/Users/Jo Doe/bin/sso-config"),
-            "\"/Users/Jo Doe/bin/sso-config\""
-        );
-        assert_eq!(
-            command_word("/opt/it's/sso-config"),
-            "\"/opt/it's/sso-config\""
-        );
-        assert_eq!(command_word("C:\\a b\\x\"y"), "\"C:\\\\a b\\\\x\\\"y\"");
     }
 }
