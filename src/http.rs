@@ -225,14 +225,21 @@ impl Http {
         };
         let error_type = header("x-amzn-errortype");
         let request_id = header("x-amzn-requestid");
-        let mut body = Vec::new();
-        resp.body_mut()
-            .as_reader()
-            .read_to_end(&mut body)
-            .map_err(|e| Error::Net {
-                op: req.op,
-                host: authority(&req.url).to_string(),
-                msg: format!("reading the answer: {e}"),
+        let declared = resp.body().content_length();
+        let body =
+            read_capped(resp.body_mut().as_reader(), declared, MAX_BODY).map_err(|e| match e {
+                BodyError::TooLarge => Error::unexpected(
+                    req.op,
+                    format!(
+                        "the answer is larger than {} MiB; refusing to read it",
+                        MAX_BODY >> 20
+                    ),
+                ),
+                BodyError::Read(e) => Error::Net {
+                    op: req.op,
+                    host: authority(&req.url).to_string(),
+                    msg: format!("reading the answer: {e}"),
+                },
             })?;
         log::debug(format_args!(
             "< {status} ({}) {}",
@@ -250,6 +257,43 @@ impl Http {
             &body,
         )))
     }
+}
+
+/// The most bytes of one answer we read: 10 MiB. The largest answers we get
+/// are listing pages of at most 100 entries, a few tens of KiB; anything near
+/// this is a broken or hostile server, and reading on would only fill memory.
+pub const MAX_BODY: u64 = 10 * 1024 * 1024;
+
+/// Why a body was not read.
+#[derive(Debug)]
+enum BodyError {
+    /// More than the cap, by the `Content-Length` or by the bytes that came.
+    TooLarge,
+    /// The connection failed while reading.
+    Read(std::io::Error),
+}
+
+/// Reads a body of at most `max` bytes. A `Content-Length` above `max` is
+/// refused before reading anything, and the buffer grows with the bytes that
+/// actually arrive, never from the declared length; a body without a length
+/// (chunked, close-delimited) is cut at `max + 1` bytes and refused.
+fn read_capped(
+    reader: impl Read,
+    declared: Option<u64>,
+    max: u64,
+) -> std::result::Result<Vec<u8>, BodyError> {
+    if declared.is_some_and(|n| n > max) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    reader
+        .take(max.saturating_add(1))
+        .read_to_end(&mut body)
+        .map_err(BodyError::Read)?;
+    if body.len() as u64 > max {
+        return Err(BodyError::TooLarge);
+    }
+    Ok(body)
 }
 
 /// The one retry policy: every attempt goes through the governor, which learns
@@ -607,6 +651,20 @@ mod tests {
             assert!(!shown.contains(secret), "{shown}");
         }
         assert!(shown.contains("application/json"), "{shown}");
+    }
+
+    #[test]
+    fn bodies_are_capped() {
+        let read = |body: &[u8], declared: Option<u64>| read_capped(body, declared, 8);
+        assert_eq!(read(b"12345678", Some(8)).unwrap(), b"12345678");
+        assert_eq!(read(b"1234", None).unwrap(), b"1234");
+        assert!(matches!(read(b"123456789", None), Err(BodyError::TooLarge)));
+        // A declared length over the cap is refused before a byte is read.
+        assert!(matches!(read(b"", Some(1 << 40)), Err(BodyError::TooLarge)));
+        assert!(matches!(
+            read(b"1", Some(u64::MAX)),
+            Err(BodyError::TooLarge)
+        ));
     }
 
     #[test]
