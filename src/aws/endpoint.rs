@@ -168,10 +168,10 @@ pub fn validate_override(url: &str) -> Result<String> {
             "endpoint URL '{url}' is refused: {why}; give https://HOST[:PORT][/PATH] (http:// only for a loopback host)"
         ))
     };
-    if url.contains(['@', '?', '#']) {
-        return Err(refuse("it contains '@', '?' or '#'"));
-    }
     let parsed = url::parse(url).map_err(refuse)?;
+    if parsed.rest.contains(['@', '?', '#']) {
+        return Err(refuse("an endpoint has no '@', '?' or '#' after its host"));
+    }
     if parsed.is_secure_or_loopback() {
         return Ok(url.to_string());
     }
