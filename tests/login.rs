@@ -135,7 +135,9 @@ fn pkce_login_through_the_loopback_redirect() {
 fn pkce_login_survives_a_huge_token_lifetime() {
     let t = TestEnv::new("pkce_huge_expires_in");
     t.fake
-        .set_hostile(fake_idc::Hostile::TokenExpiresIn(serde_json::json!(3e11)));
+        .set_hostile(fake_idc::Hostile::TokenExpiresIn(serde_json::json!(
+            300_000_000_000_i64
+        )));
     pkce_login(&t).code(0);
     // Cut to 90 days, not the year 11500.
     let token = json(&t.token_file("corp"));
