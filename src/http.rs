@@ -19,6 +19,7 @@ use crate::error::{ApiError, Error, Result};
 use crate::util::clock::{Clock, SystemClock};
 use crate::util::env::Env;
 use crate::util::governor::{DEFAULT_CAP, Governor, Outcome};
+use crate::util::text::shorten;
 use crate::util::{log, rand, xml};
 
 /// One request, described as plain data. Its `Debug` redacts as the debug log
@@ -423,10 +424,13 @@ pub fn decode_error(
         .or_else(|| field(&["code", "Code", "__type"]))
         .or_else(|| xml_tag(body, "Code"))
         .unwrap_or_else(|| status.to_string());
-    let code = normalise_code(&raw);
-    let oauth_error = field(&["error"]);
+    // A code or message is quoted in one error line: a server cannot make it
+    // longer than a line (it is escaped when shown, `error.rs`).
+    let code = shorten(&normalise_code(&raw), MAX_ERROR_TEXT).into_owned();
+    let oauth_error = field(&["error"]).map(|e| shorten(&e, MAX_ERROR_TEXT).into_owned());
     let message = field(&["message", "Message", "error_description"])
         .or_else(|| xml_tag(body, "Message"))
+        .map(|m| shorten(&m, MAX_ERROR_TEXT).into_owned())
         .unwrap_or_default();
     ApiError {
         op,
@@ -437,6 +441,9 @@ pub fn decode_error(
         request_id: request_id.or_else(|| xml_tag(body, "RequestId")),
     }
 }
+
+/// The most characters of a service's error code or message we quote.
+const MAX_ERROR_TEXT: usize = 500;
 
 fn normalise_code(raw: &str) -> String {
     let cut = raw.split(':').next().unwrap_or(raw);
@@ -534,6 +541,9 @@ mod tests {
         assert_eq!(e.kind(), "authorization_pending");
         let e = decode_error("X", 503, None, None, b"");
         assert_eq!(e.code, "503");
+        let long = format!("{{\"message\":\"{}\"}}", "m".repeat(100_000));
+        let e = decode_error("X", 400, None, None, long.as_bytes());
+        assert_eq!(e.message.chars().count(), MAX_ERROR_TEXT + 1, "cut, with …");
         let e = decode_error(
             "GetCallerIdentity",
             403,

@@ -26,6 +26,7 @@ use crate::util::clock;
 use crate::util::encoding::{base64url, hex, percent_encode, sha256};
 use crate::util::rand;
 use crate::util::secret::Secret;
+use crate::util::text::shorten;
 use crate::util::url;
 
 /// The default scope: it makes the service issue refresh tokens.
@@ -201,7 +202,8 @@ pub fn check_browser_url(op: &'static str, url: &str) -> Result<()> {
         Error::unexpected(
             op,
             format!(
-                "the service asked to open '{url}', which is refused ({why}); only https:// URLs are opened"
+                "the service asked to open '{}', which is refused ({why}); only https:// URLs are opened",
+                shorten(url, 200)
             ),
         )
     };

@@ -46,6 +46,16 @@ pub fn escape_control_keep_lines(s: &str) -> Cow<'_, str> {
     Cow::Owned(lines.join("\n"))
 }
 
+/// `s` cut to at most `max` characters, with `…` marking a cut: text from a
+/// server (an error message, a URL) is quoted in one-line messages, and a
+/// megabyte of it would not be one line anyone can read.
+pub fn shorten(s: &str, max: usize) -> Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        None => Cow::Borrowed(s),
+        Some((at, _)) => Cow::Owned(format!("{}…", &s[..at])),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +82,14 @@ mod tests {
         let once = escape_control("x\u{1b}]0;title\u{7}\n\\u{1b}").into_owned();
         assert_eq!(escape_control(&once), once);
         assert!(!once.chars().any(is_unsafe));
+    }
+
+    #[test]
+    fn shortens_on_character_boundaries() {
+        assert_eq!(shorten("abc", 3), "abc");
+        assert_eq!(shorten("abcd", 3), "abc…");
+        assert_eq!(shorten("ééééé", 2), "éé…");
+        assert_eq!(shorten("", 0), "");
     }
 
     #[test]
