@@ -6,12 +6,19 @@ for a single clear line on stderr (what failed, then what to do). Secrets are
 never stored in an error: API messages come from the service, and file errors
 name paths, not contents.
 
-This module is a leaf: it imports nothing of the crate, so every layer can use it.
+Text in an error may come from a server (messages, codes) or from names on
+disk, so `Display` writes it through `util::text::escape_control`: whatever
+reaches the terminal is one line with no control characters in it.
+
+This module is a leaf: of the crate it imports only that escaping function,
+so every layer can use it.
 */
 
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
+
+use crate::util::text::escape_control;
 
 /// Exit codes of the command-line contract (cli.md, "Exit codes").
 pub const EXIT_RUNTIME: u8 = 1;
@@ -163,8 +170,18 @@ impl From<lexopt::Error> for Error {
 }
 
 impl fmt::Display for Error {
+    /// One line with every control character escaped (see the module doc).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        f.write_str(&escape_control(&Unescaped(self).to_string()))
+    }
+}
+
+/// An error's text as built from its parts, before escaping.
+struct Unescaped<'a>(&'a Error);
+
+impl fmt::Display for Unescaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
             Error::Usage(msg)
             | Error::Config(msg)
             | Error::Login(msg)
@@ -177,7 +194,7 @@ impl fmt::Display for Error {
             },
             Error::Exit(code) => write!(f, "exit status {code}"),
             Error::LoginRequired { reason, command } => write!(f, "{reason}; run: {command}"),
-            Error::Api(e) => e.fmt(f),
+            Error::Api(e) => write!(f, "{}", UnescapedApi(e)),
             Error::Unexpected { op, detail } => write!(f, "{op}: unexpected answer: {detail}"),
             Error::Net { op, host, msg } => write!(f, "{op}: cannot reach {host}: {msg}"),
             Error::Io {
@@ -190,18 +207,23 @@ impl fmt::Display for Error {
 }
 
 impl fmt::Display for ApiError {
+    /// One line with every control character escaped: the code, message and
+    /// request id are the service's text.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} failed: {} (HTTP {})",
-            self.op,
-            self.kind(),
-            self.status
-        )?;
-        if !self.message.is_empty() {
-            write!(f, ": {}", self.message)?;
+        f.write_str(&escape_control(&UnescapedApi(self).to_string()))
+    }
+}
+
+struct UnescapedApi<'a>(&'a ApiError);
+
+impl fmt::Display for UnescapedApi<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = self.0;
+        write!(f, "{} failed: {} (HTTP {})", e.op, e.kind(), e.status)?;
+        if !e.message.is_empty() {
+            write!(f, ": {}", e.message)?;
         }
-        if let Some(id) = &self.request_id {
+        if let Some(id) = &e.request_id {
             write!(f, " [request id {id}]")?;
         }
         Ok(())
@@ -244,6 +266,32 @@ mod tests {
         });
         assert_eq!(e.exit_code(), EXIT_USAGE);
         assert!(e.to_string().contains("--region"), "{e}");
+    }
+
+    #[test]
+    fn server_text_is_shown_escaped_on_one_line() {
+        let e = Error::Api(ApiError {
+            op: "GetRoleCredentials",
+            status: 404,
+            code: "ResourceNotFoundException".into(),
+            oauth_error: None,
+            message: "No access\u{1b}[2J\nsso-config: fake line \u{202e}gnp.exe".into(),
+            request_id: Some("r\r1".into()),
+        });
+        let text = e.to_string();
+        assert_eq!(
+            text,
+            "GetRoleCredentials failed: ResourceNotFoundException (HTTP 404): No access\\u{1b}[2J\\nsso-config: fake line \\u{202e}gnp.exe [request id r\\r1]"
+        );
+        let Error::Api(api) = &e else { unreachable!() };
+        assert_eq!(api.to_string(), text);
+        let e = Error::unexpected("ListAccounts", "bad\u{9b}2J");
+        assert_eq!(
+            e.to_string(),
+            "ListAccounts: unexpected answer: bad\\u{9b}2J"
+        );
+        let e = Error::Login("the login was refused: x\ny".into());
+        assert_eq!(e.to_string(), "the login was refused: x\\ny");
     }
 
     #[test]

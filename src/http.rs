@@ -19,6 +19,7 @@ use crate::error::{ApiError, Error, Result};
 use crate::util::clock::{Clock, SystemClock};
 use crate::util::env::Env;
 use crate::util::governor::{DEFAULT_CAP, Governor, Outcome};
+use crate::util::text::shorten;
 use crate::util::{log, rand, xml};
 
 /// One request, described as plain data. Its `Debug` redacts as the debug log
@@ -225,14 +226,21 @@ impl Http {
         };
         let error_type = header("x-amzn-errortype");
         let request_id = header("x-amzn-requestid");
-        let mut body = Vec::new();
-        resp.body_mut()
-            .as_reader()
-            .read_to_end(&mut body)
-            .map_err(|e| Error::Net {
-                op: req.op,
-                host: authority(&req.url).to_string(),
-                msg: format!("reading the answer: {e}"),
+        let declared = resp.body().content_length();
+        let body =
+            read_capped(resp.body_mut().as_reader(), declared, MAX_BODY).map_err(|e| match e {
+                BodyError::TooLarge => Error::unexpected(
+                    req.op,
+                    format!(
+                        "the answer is larger than {} MiB; refusing to read it",
+                        MAX_BODY >> 20
+                    ),
+                ),
+                BodyError::Read(e) => Error::Net {
+                    op: req.op,
+                    host: authority(&req.url).to_string(),
+                    msg: format!("reading the answer: {e}"),
+                },
             })?;
         log::debug(format_args!(
             "< {status} ({}) {}",
@@ -250,6 +258,43 @@ impl Http {
             &body,
         )))
     }
+}
+
+/// The most bytes of one answer we read: 10 MiB. The largest answers we get
+/// are listing pages of at most 100 entries, a few tens of KiB; anything near
+/// this is a broken or hostile server, and reading on would only fill memory.
+pub const MAX_BODY: u64 = 10 * 1024 * 1024;
+
+/// Why a body was not read.
+#[derive(Debug)]
+enum BodyError {
+    /// More than the cap, by the `Content-Length` or by the bytes that came.
+    TooLarge,
+    /// The connection failed while reading.
+    Read(std::io::Error),
+}
+
+/// Reads a body of at most `max` bytes. A `Content-Length` above `max` is
+/// refused before reading anything, and the buffer grows with the bytes that
+/// actually arrive, never from the declared length; a body without a length
+/// (chunked, close-delimited) is cut at `max + 1` bytes and refused.
+fn read_capped(
+    reader: impl Read,
+    declared: Option<u64>,
+    max: u64,
+) -> std::result::Result<Vec<u8>, BodyError> {
+    if declared.is_some_and(|n| n > max) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    reader
+        .take(max.saturating_add(1))
+        .read_to_end(&mut body)
+        .map_err(BodyError::Read)?;
+    if body.len() as u64 > max {
+        return Err(BodyError::TooLarge);
+    }
+    Ok(body)
 }
 
 /// The one retry policy: every attempt goes through the governor, which learns
@@ -379,10 +424,13 @@ pub fn decode_error(
         .or_else(|| field(&["code", "Code", "__type"]))
         .or_else(|| xml_tag(body, "Code"))
         .unwrap_or_else(|| status.to_string());
-    let code = normalise_code(&raw);
-    let oauth_error = field(&["error"]);
+    // A code or message is quoted in one error line: a server cannot make it
+    // longer than a line (it is escaped when shown, `error.rs`).
+    let code = shorten(&normalise_code(&raw), MAX_ERROR_TEXT).into_owned();
+    let oauth_error = field(&["error"]).map(|e| shorten(&e, MAX_ERROR_TEXT).into_owned());
     let message = field(&["message", "Message", "error_description"])
         .or_else(|| xml_tag(body, "Message"))
+        .map(|m| shorten(&m, MAX_ERROR_TEXT).into_owned())
         .unwrap_or_default();
     ApiError {
         op,
@@ -393,6 +441,9 @@ pub fn decode_error(
         request_id: request_id.or_else(|| xml_tag(body, "RequestId")),
     }
 }
+
+/// The most characters of a service's error code or message we quote.
+const MAX_ERROR_TEXT: usize = 500;
 
 fn normalise_code(raw: &str) -> String {
     let cut = raw.split(':').next().unwrap_or(raw);
@@ -490,6 +541,9 @@ mod tests {
         assert_eq!(e.kind(), "authorization_pending");
         let e = decode_error("X", 503, None, None, b"");
         assert_eq!(e.code, "503");
+        let long = format!("{{\"message\":\"{}\"}}", "m".repeat(100_000));
+        let e = decode_error("X", 400, None, None, long.as_bytes());
+        assert_eq!(e.message.chars().count(), MAX_ERROR_TEXT + 1, "cut, with …");
         let e = decode_error(
             "GetCallerIdentity",
             403,
@@ -607,6 +661,20 @@ mod tests {
             assert!(!shown.contains(secret), "{shown}");
         }
         assert!(shown.contains("application/json"), "{shown}");
+    }
+
+    #[test]
+    fn bodies_are_capped() {
+        let read = |body: &[u8], declared: Option<u64>| read_capped(body, declared, 8);
+        assert_eq!(read(b"12345678", Some(8)).unwrap(), b"12345678");
+        assert_eq!(read(b"1234", None).unwrap(), b"1234");
+        assert!(matches!(read(b"123456789", None), Err(BodyError::TooLarge)));
+        // A declared length over the cap is refused before a byte is read.
+        assert!(matches!(read(b"", Some(1 << 40)), Err(BodyError::TooLarge)));
+        assert!(matches!(
+            read(b"1", Some(u64::MAX)),
+            Err(BodyError::TooLarge)
+        ));
     }
 
     #[test]

@@ -7,17 +7,27 @@ redirect is `aws::loopback`.
 
 The device-code poll loop is protocol, not retry, so it lives here and not in
 the HTTP layer. Every token, secret, code and verifier is a [`Secret`].
+
+The service's numbers (`expiresIn`, `interval`, `clientSecretExpiresAt`) are
+read as any JSON number and bounded before they meet time arithmetic, and the
+verification URL is checked before anyone is asked to open it: a broken or
+hostile answer ends the login with one line, never a panic, a sleep of years
+or a `file://` in the browser.
 */
 
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
 use crate::http::{Http, Request};
+use crate::util::clock;
 use crate::util::encoding::{base64url, hex, percent_encode, sha256};
 use crate::util::rand;
 use crate::util::secret::Secret;
+use crate::util::text::shorten;
+use crate::util::url;
 
 /// The default scope: it makes the service issue refresh tokens.
 pub const DEFAULT_SCOPE: &str = "sso:account:access";
@@ -59,8 +69,25 @@ pub struct ClientRegistration {
     pub client_id: String,
     /// Client secret.
     pub client_secret: Secret,
-    /// Epoch seconds when the registration expires.
-    pub client_secret_expires_at: i64,
+    /// Epoch seconds when the registration expires (any JSON number; see
+    /// [`ClientRegistration::expires_at`]).
+    pub client_secret_expires_at: f64,
+}
+
+/// How long a registration lives at AWS: 90 days. The time we assume when the
+/// service's `clientSecretExpiresAt` is not a time we can hold.
+pub const REGISTRATION_LIFETIME: Duration = Duration::from_secs(90 * 24 * 3600);
+
+impl ClientRegistration {
+    /// When the registration expires: `clientSecretExpiresAt` when it is a time
+    /// in the years 1–9999, else [`REGISTRATION_LIFETIME`] from `now`. A wrong
+    /// guess costs nothing worse than one more registration: a registration
+    /// the service no longer knows is replaced at the next login.
+    pub fn expires_at(&self, now: OffsetDateTime) -> OffsetDateTime {
+        clock::from_epoch_number(self.client_secret_expires_at, 1.0)
+            .or_else(|| clock::checked_after(now, REGISTRATION_LIFETIME))
+            .unwrap_or(now)
+    }
 }
 
 /// StartDeviceAuthorization output.
@@ -76,17 +103,28 @@ pub struct DeviceAuthorization {
     /// The same with the code filled in.
     #[serde(default)]
     pub verification_uri_complete: Option<String>,
-    /// Seconds until the codes expire.
+    /// Seconds until the codes expire (any JSON number).
     #[serde(default = "default_expires_in")]
-    pub expires_in: u64,
-    /// Poll interval in seconds.
+    pub expires_in: f64,
+    /// Poll interval in seconds (any JSON number).
     #[serde(default)]
-    pub interval: Option<u64>,
+    pub interval: Option<f64>,
 }
 
-fn default_expires_in() -> u64 {
-    600
+fn default_expires_in() -> f64 {
+    600.0
 }
+
+/// The longest we wait for a device authorization, whatever its `expiresIn`
+/// says: AWS's device codes live 10 minutes; an hour is plenty for a person.
+pub const MAX_DEVICE_WAIT: Duration = Duration::from_secs(3600);
+/// The poll interval when the service names none (RFC 8628 §3.2).
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
+/// Bounds of the poll interval: never busier than once a second, never so
+/// slow that an approval waits more than a minute to be noticed. The wait is
+/// also cut at the device code's expiry.
+const MIN_INTERVAL: Duration = Duration::from_secs(1);
+const MAX_INTERVAL: Duration = Duration::from_secs(60);
 
 /// CreateToken input, one shape for all three grants.
 #[derive(Debug, Serialize)]
@@ -121,11 +159,59 @@ pub struct CreateToken<'a> {
 pub struct TokenResponse {
     /// The bearer token.
     pub access_token: Secret,
-    /// Lifetime in seconds.
-    pub expires_in: i64,
+    /// Lifetime in seconds (any JSON number; see [`TokenResponse::expires_at`]).
+    pub expires_in: f64,
     /// Present when the client has scopes; may rotate on refresh.
     #[serde(default)]
     pub refresh_token: Option<Secret>,
+}
+
+/// The longest an access token is taken to live: 90 days, Identity Center's
+/// longest session. A longer `expiresIn` (`3e11`, `1e300`) is cut to it rather
+/// than refused: using a token for less time than the service grants only
+/// means refreshing it sooner, and the expiry written to the cache stays one
+/// the AWS CLI and the SDKs can read.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(90 * 24 * 3600);
+
+impl TokenResponse {
+    /// When the token expires, counted from `now`: `expiresIn` whole seconds,
+    /// at most [`MAX_TOKEN_LIFETIME`]. A lifetime under one second, negative or
+    /// not a number is a broken answer.
+    pub fn expires_at(&self, now: OffsetDateTime) -> Result<OffsetDateTime> {
+        clock::lifetime(self.expires_in, MAX_TOKEN_LIFETIME)
+            .filter(|d| !d.is_zero())
+            .and_then(|d| clock::checked_after(now, d))
+            .ok_or_else(|| {
+                Error::unexpected(
+                    "CreateToken",
+                    format!(
+                        "expiresIn {} is not a positive number of seconds",
+                        self.expires_in
+                    ),
+                )
+            })
+    }
+}
+
+/// Checks a URL the service wants the user to open: `https://` (any host), or
+/// `http://` on a loopback host, read strictly (`util::url`: no user name,
+/// whitespace, control characters or backslashes). Anything else, a `file://`
+/// or `javascript:` say, is refused with one line and never shown or opened.
+pub fn check_browser_url(op: &'static str, url: &str) -> Result<()> {
+    let refuse = |why: &str| {
+        Error::unexpected(
+            op,
+            format!(
+                "the service asked to open '{}', which is refused ({why}); only https:// URLs are opened",
+                shorten(url, 200)
+            ),
+        )
+    };
+    let parsed = url::parse(url).map_err(refuse)?;
+    if !parsed.is_secure_or_loopback() {
+        return Err(refuse("not https://, nor http:// on a loopback host"));
+    }
+    Ok(())
 }
 
 impl<'a> Oidc<'a> {
@@ -240,9 +326,23 @@ pub fn device_flow(
     start_url: &str,
     prompt: &dyn Prompt,
 ) -> Result<TokenResponse> {
+    const OP: &str = "StartDeviceAuthorization";
     let auth = oidc.start_device_authorization(client_id, client_secret, start_url)?;
-    let mut interval = auth.interval.unwrap_or(5);
-    let deadline = Instant::now() + Duration::from_secs(auth.expires_in);
+    let url = auth
+        .verification_uri_complete
+        .as_deref()
+        .unwrap_or(&auth.verification_uri);
+    check_browser_url(OP, url)?;
+    let lifetime = clock::lifetime(auth.expires_in, MAX_DEVICE_WAIT).ok_or_else(|| {
+        let msg = format!("expiresIn {} is not a number of seconds", auth.expires_in);
+        Error::unexpected(OP, msg)
+    })?;
+    let mut interval = match auth.interval {
+        None => DEFAULT_INTERVAL,
+        Some(secs) => clock::lifetime(secs, MAX_INTERVAL).unwrap_or(MIN_INTERVAL),
+    }
+    .max(MIN_INTERVAL);
+    let deadline = Instant::now() + lifetime;
     let input = CreateToken {
         client_id,
         client_secret,
@@ -259,7 +359,7 @@ pub fn device_flow(
             Ok(token) => return Ok(token),
             Err(Error::Api(e)) => match e.kind() {
                 "authorization_pending" => {}
-                "slow_down" => interval += 5,
+                "slow_down" => interval = (interval + Duration::from_secs(5)).min(MAX_INTERVAL),
                 "expired_token" => {
                     return Err(Error::Login(
                         "the device authorization expired before it was approved; run the login again".into(),
@@ -273,20 +373,17 @@ pub fn device_flow(
             Err(e) => return Err(e),
         }
         if !shown {
-            let url = auth
-                .verification_uri_complete
-                .as_deref()
-                .unwrap_or(&auth.verification_uri);
             prompt.show(url, Some(&auth.user_code));
             shown = true;
         }
-        if Instant::now() >= deadline {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
             return Err(Error::Login(
                 "the device authorization expired before it was approved; run the login again"
                     .into(),
             ));
         }
-        std::thread::sleep(Duration::from_secs(interval));
+        std::thread::sleep(interval.min(left));
     }
 }
 
@@ -368,6 +465,83 @@ mod tests {
         let s = random_state().unwrap();
         assert_eq!(s.len(), 36);
         assert_eq!(&s[14..15], "4");
+    }
+
+    #[test]
+    fn token_lifetimes_are_bounded() {
+        let now = clock::from_epoch_secs(1_700_000_000).unwrap();
+        let answer = |expires_in| TokenResponse {
+            access_token: Secret::new("t"),
+            expires_in,
+            refresh_token: None,
+        };
+        let at = |x| answer(x).expires_at(now);
+        assert_eq!(
+            at(3600.0).unwrap(),
+            clock::from_epoch_secs(1_700_003_600).unwrap()
+        );
+        let cap = clock::checked_after(now, MAX_TOKEN_LIFETIME).unwrap();
+        for huge in [3e11, 1e300, f64::MAX] {
+            assert_eq!(at(huge).unwrap(), cap, "{huge}");
+        }
+        for bad in [-5.0, 0.0, 0.5, f64::NAN] {
+            let e = at(bad).unwrap_err();
+            assert!(
+                e.to_string()
+                    .starts_with("CreateToken: unexpected answer: expiresIn"),
+                "{e}"
+            );
+        }
+        // At the end of time nothing overflows either.
+        let late = clock::from_epoch_number(253402300000.0, 1.0).unwrap();
+        assert!(answer(3600.0).expires_at(late).is_err());
+    }
+
+    #[test]
+    fn registrations_expire_when_they_say_or_in_90_days() {
+        let now = clock::from_epoch_secs(1_700_000_000).unwrap();
+        let reg = |at| ClientRegistration {
+            client_id: "c".into(),
+            client_secret: Secret::new("s"),
+            client_secret_expires_at: at,
+        };
+        assert_eq!(
+            reg(1_707_776_000.0).expires_at(now),
+            clock::from_epoch_secs(1_707_776_000).unwrap()
+        );
+        let default = clock::checked_after(now, REGISTRATION_LIFETIME).unwrap();
+        for odd in [3e11, 1e300, -1e300] {
+            assert_eq!(reg(odd).expires_at(now), default, "{odd}");
+        }
+    }
+
+    #[test]
+    fn only_https_or_loopback_urls_are_opened() {
+        for ok in [
+            "https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH",
+            "http://127.0.0.1:4000/device?user_code=AB",
+            "http://localhost/device",
+        ] {
+            assert!(
+                check_browser_url("StartDeviceAuthorization", ok).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "http://example.com/device",
+            "https://user@example.com/",
+            "https://example.com\\@aws.amazon.com/",
+            "https://device.sso.example.com/\u{1b}[2J",
+            "https://a.example/ x",
+            "smb://host/share",
+            "",
+        ] {
+            let e = check_browser_url("StartDeviceAuthorization", bad).unwrap_err();
+            assert_eq!(e.exit_code(), crate::error::EXIT_RUNTIME);
+            assert!(!e.to_string().contains('\u{1b}'), "{e}");
+        }
     }
 
     #[test]

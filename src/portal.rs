@@ -3,7 +3,13 @@ The Identity Center portal (protocol.md §3): ListAccounts, ListAccountRoles,
 GetRoleCredentials and Logout, authenticated with the bearer header
 `x-amz-sso_bearer_token`. Listing every account's roles concurrently is the
 application's business (`app::listing`); this is the client.
+
+Listings follow `nextToken` through `util::paging`, which stops a service that
+repeats a token; numbers (the credentials' `expiration`) are bounded before
+they become times.
 */
+
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -12,6 +18,7 @@ use crate::http::{Http, Request};
 use crate::util::clock;
 use crate::util::credentials::Credentials;
 use crate::util::encoding::percent_encode;
+use crate::util::paging::Pages;
 use crate::util::secret::Secret;
 use crate::util::text;
 
@@ -89,9 +96,14 @@ struct RoleCredentials {
     access_key_id: String,
     secret_access_key: Secret,
     session_token: Secret,
-    /// Expiry in epoch milliseconds.
-    expiration: i64,
+    /// Expiry in epoch milliseconds (any JSON number).
+    expiration: f64,
 }
+
+/// The longest role credentials are taken to live: 12 hours, the longest
+/// session a permission set allows. A later `expiration` is cut to it: SDKs
+/// then refresh sooner than they had to, never later than they should.
+pub const MAX_ROLE_CREDENTIALS_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -145,16 +157,18 @@ impl<'a> Portal<'a> {
 
     /// Every role of one account.
     pub fn list_account_roles(&self, account_id: &str) -> Result<Vec<String>> {
+        const OP: &str = "ListAccountRoles";
         let mut out = Vec::new();
+        let mut pages = Pages::new(OP);
         let mut next: Option<String> = None;
         loop {
             let mut q = vec![("account_id", account_id), ("max_result", "100")];
             if let Some(t) = &next {
                 q.push(("next_token", t));
             }
-            let page: RolePage = self.get("ListAccountRoles", "/assignment/roles", &q)?;
+            let page: RolePage = self.get(OP, "/assignment/roles", &q)?;
             out.extend(page.role_list.into_iter().map(|r| r.role_name));
-            next = page.next_token.filter(|t| !t.is_empty());
+            next = pages.next(page.next_token)?;
             if next.is_none() {
                 return Ok(out);
             }
@@ -167,8 +181,17 @@ impl<'a> Portal<'a> {
         let q = [("account_id", account_id), ("role_name", role_name)];
         let answer: CredentialsAnswer = self.get(OP, "/federation/credentials", &q)?;
         let rc = answer.role_credentials;
-        let expiration = clock::from_epoch_millis(rc.expiration)
-            .ok_or_else(|| Error::unexpected(OP, "expiration out of range"))?;
+        let now = clock::now();
+        let latest = clock::checked_after(now, MAX_ROLE_CREDENTIALS_LIFETIME).unwrap_or(now);
+        let expiration = clock::from_epoch_number(rc.expiration, 1000.0)
+            .ok_or_else(|| {
+                let msg = format!(
+                    "expiration {} is not a time in epoch milliseconds",
+                    rc.expiration
+                );
+                Error::unexpected(OP, msg)
+            })?
+            .min(latest);
         Ok(Credentials {
             access_key_id: rc.access_key_id,
             secret_access_key: rc.secret_access_key,
@@ -187,19 +210,21 @@ impl<'a> Portal<'a> {
     /// ListAccounts: calls `f` with every account as the pages arrive; `f`
     /// returns false to stop.
     pub fn each_account(&self, mut f: impl FnMut(AccountInfo) -> bool) -> Result<()> {
+        const OP: &str = "ListAccounts";
+        let mut pages = Pages::new(OP);
         let mut next: Option<String> = None;
         loop {
             let mut q = vec![("max_result", "100")];
             if let Some(t) = &next {
                 q.push(("next_token", t));
             }
-            let page: AccountPage = self.get("ListAccounts", "/assignment/accounts", &q)?;
+            let page: AccountPage = self.get(OP, "/assignment/accounts", &q)?;
             for account in page.account_list {
                 if !f(account) {
                     return Ok(());
                 }
             }
-            next = page.next_token.filter(|t| !t.is_empty());
+            next = pages.next(page.next_token)?;
             if next.is_none() {
                 return Ok(());
             }

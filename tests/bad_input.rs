@@ -62,6 +62,114 @@ fn insecure_endpoint_override_is_refused() {
         .one_error_line("http://");
 }
 
+/// Runs `args` with the given endpoint variables set and the test's own ones removed.
+fn run_with_endpoints(t: &TestEnv, set: &[(&str, &str)], args: &[&str]) -> Run {
+    let mut c = t.command(args);
+    c.env_remove("AWS_ENDPOINT_URL_SSO")
+        .env_remove("AWS_ENDPOINT_URL_SSO_OIDC");
+    for (k, v) in set {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    Run::new(format!("{c:?}"), out)
+}
+
+/// `http://127.0.0.1:1@HOST` passes a textual loopback check but sends to HOST, bearer token
+/// and all, in clear text. Every source of an endpoint URL is read as a URL: refused with
+/// exit 2 before any request.
+#[test]
+fn an_endpoint_with_a_user_name_is_refused_before_any_request() {
+    let t = TestEnv::new("endpoint_userinfo");
+    t.write_cli_token("corp", "2099-01-01T00:00:00Z");
+    let fake = t.fake.url();
+    let fake = fake.strip_prefix("http://").unwrap();
+    let oidc = t.fake.url();
+    let cases = [
+        (
+            "AWS_ENDPOINT_URL_SSO",
+            format!("http://127.0.0.1:1@{fake}"),
+            "roles",
+        ),
+        (
+            "AWS_ENDPOINT_URL_SSO",
+            format!("http://[::1]@{fake}"),
+            "roles",
+        ),
+        (
+            "AWS_ENDPOINT_URL_SSO",
+            format!("http://localhost@{fake}"),
+            "roles",
+        ),
+        (
+            "AWS_ENDPOINT_URL",
+            format!("http://127.0.0.1:1@{fake}"),
+            "roles",
+        ),
+        (
+            "AWS_ENDPOINT_URL_SSO_OIDC",
+            format!("http://127.0.0.1:1@{fake}"),
+            "login",
+        ),
+    ];
+    for (var, url, command) in &cases {
+        let mut set = vec![(*var, url.as_str())];
+        if *var == "AWS_ENDPOINT_URL_SSO_OIDC" {
+            set.push(("AWS_ENDPOINT_URL_SSO", oidc.as_str()));
+        }
+        let args: &[&str] = match *command {
+            "login" => &["login", "--device-code", "--force"],
+            _ => &["roles", "--format", "csv"],
+        };
+        run_with_endpoints(&t, &set, args)
+            .code(2)
+            .one_error_line("is refused: it has a user name (@) before the host");
+        assert_eq!(
+            t.fake.requests().len(),
+            0,
+            "{var}={url}: the fake was reached"
+        );
+    }
+    // The same from the config file: a profile's endpoint_url and its [services] section.
+    t.write_config(&format!(
+        "{}[profile direct]\nsso_session = corp\nendpoint_url = http://127.0.0.1:1@{fake}\n\
+         [profile viaservices]\nsso_session = corp\nservices = evil\n\
+         [services evil]\nsso =\n  endpoint_url = http://[::1]@{fake}\n",
+        t.session_config("corp")
+    ));
+    for profile in ["direct", "viaservices"] {
+        run_with_endpoints(&t, &[], &["roles", "--profile", profile])
+            .code(2)
+            .one_error_line("is refused");
+        assert_eq!(
+            t.fake.requests().len(),
+            0,
+            "{profile}: the fake was reached"
+        );
+    }
+}
+
+#[test]
+fn ambiguous_endpoint_urls_are_refused() {
+    let t = TestEnv::new("endpoint_ambiguous");
+    t.write_cli_token("corp", "2099-01-01T00:00:00Z");
+    let fake = t.fake.url();
+    for url in [
+        format!("{fake}\\@example.com"),
+        format!("{fake}?@example.com"),
+        format!("{fake}#@example.com"),
+        format!("{fake} /x"),
+        format!("{fake}\u{1b}[2J"),
+        "http://%31%32%37.0.0.1:1".to_string(),
+        "http://127.0.0.1:99999".to_string(),
+        "http://127.1:1".to_string(),
+    ] {
+        let r = run_with_endpoints(&t, &[("AWS_ENDPOINT_URL_SSO", &url)], &["roles"]);
+        r.code(2).one_error_line("is refused");
+        assert!(!r.stderr.contains('\u{1b}'), "{}", r.stderr);
+    }
+    assert_eq!(t.fake.requests().len(), 0);
+}
+
 #[test]
 fn help_and_version_go_to_stdout() {
     let t = TestEnv::new("help");

@@ -7,6 +7,7 @@ mod admin;
 mod bad_input;
 mod credentials;
 mod generate;
+mod hostile;
 mod identity;
 mod layers;
 mod login;

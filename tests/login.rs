@@ -132,6 +132,23 @@ fn pkce_login_through_the_loopback_redirect() {
 }
 
 #[test]
+fn pkce_login_survives_a_huge_token_lifetime() {
+    let t = TestEnv::new("pkce_huge_expires_in");
+    t.fake
+        .set_hostile(fake_idc::Hostile::TokenExpiresIn(serde_json::json!(
+            300_000_000_000_i64
+        )));
+    pkce_login(&t).code(0);
+    // Cut to 90 days, not the year 11500.
+    let token = json(&t.token_file("corp"));
+    let year: i32 = token["expiresAt"].as_str().unwrap()[..4].parse().unwrap();
+    assert!(
+        year <= time::OffsetDateTime::now_utc().year() + 1,
+        "{token}"
+    );
+}
+
+#[test]
 fn pkce_rejects_a_tampered_state() {
     let t = TestEnv::new("pkce_state");
     t.fake.set_authorize_mode(AuthorizeMode::WrongState);

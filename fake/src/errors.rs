@@ -298,19 +298,25 @@ pub(crate) fn render(service: Service, err: &ApiError) -> Response {
 /// shape; other 5xx look like a load balancer's page (no JSON, no error type), which makes a
 /// client fall back to classifying by status.
 pub(crate) fn fault(service: Service, status: u16) -> Response {
-    match status {
-        429 if matches!(service, Service::SsoAdmin | Service::IdentityStore) => {
-            render(service, &ApiError::throttling())
-        }
-        429 => render(service, &ApiError::too_many_requests()),
-        500 => render(service, &ApiError::internal()),
-        503 => render(service, &ApiError::unavailable()),
-        s if s >= 500 => Response::html(s, "<html><body><h1>Gateway error</h1></body></html>"),
-        s => render(
-            service,
-            &ApiError::new(s, "InjectedFaultException", None, "Injected fault"),
-        ),
+    match fault_error(service, status) {
+        Some(err) => render(service, &err),
+        None => Response::html(status, "<html><body><h1>Gateway error</h1></body></html>"),
     }
+}
+
+/// The service error an injected fault of `status` is answered with; `None` for the 5xx
+/// that come as a gateway's HTML page.
+pub(crate) fn fault_error(service: Service, status: u16) -> Option<ApiError> {
+    Some(match status {
+        429 if matches!(service, Service::SsoAdmin | Service::IdentityStore) => {
+            ApiError::throttling()
+        }
+        429 => ApiError::too_many_requests(),
+        500 => ApiError::internal(),
+        503 => ApiError::unavailable(),
+        s if s >= 500 => return None,
+        s => ApiError::new(s, "InjectedFaultException", None, "Injected fault"),
+    })
 }
 
 #[cfg(test)]

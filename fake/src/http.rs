@@ -170,6 +170,9 @@ pub(crate) struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// A `Content-Length` to declare instead of the body's (a hostile answer); the
+    /// connection is closed after such a response.
+    pub declared_length: Option<u64>,
 }
 
 impl Response {
@@ -178,6 +181,7 @@ impl Response {
             status,
             headers: vec![("Content-Type".to_string(), content_type.to_string())],
             body,
+            declared_length: None,
         }
     }
 
@@ -220,6 +224,7 @@ impl Response {
             status,
             headers: Vec::new(),
             body: Vec::new(),
+            declared_length: None,
         }
     }
 
@@ -247,8 +252,9 @@ pub(crate) fn write_response(
     for (name, value) in &resp.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
-    head.push_str(&format!("Content-Length: {}\r\n", resp.body.len()));
-    if close {
+    let length = resp.declared_length.unwrap_or(resp.body.len() as u64);
+    head.push_str(&format!("Content-Length: {length}\r\n"));
+    if close || resp.declared_length.is_some() {
         head.push_str("Connection: close\r\n");
     }
     head.push_str("\r\n");

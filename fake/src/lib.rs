@@ -60,7 +60,7 @@ pub use directory::{
     Assignment, Directory, Group, OrgAccount, OrgUnit, PermissionSet, PrincipalType, User,
 };
 pub use org::Org;
-pub use settings::{AuthorizeMode, DeviceApproval};
+pub use settings::{AuthorizeMode, DeviceApproval, Hostile};
 pub use sigv4::{TestCredentials, TestKey};
 pub use state::Recorded;
 
@@ -196,6 +196,17 @@ impl Fake {
     /// Make new secret keys and session tokens contain `' $ " % \` \\` and spaces.
     pub fn set_hostile_secrets(&self, on: bool) {
         self.state().settings.hostile_secrets = on;
+    }
+
+    /// Turns on a broken or hostile answer (see [`Hostile`]); one of the same kind set
+    /// earlier is replaced.
+    pub fn set_hostile(&self, h: Hostile) {
+        self.state().settings.set_hostile(h);
+    }
+
+    /// Back to AWS's answers: every [`Hostile`] setting off.
+    pub fn clear_hostile(&self) {
+        self.state().settings.hostile.clear();
     }
 
     /// Long-term administrator keys the signed services accept.

@@ -11,7 +11,7 @@ use crate::handler::Ctx;
 use crate::http::{Request, Response};
 use crate::ids;
 use crate::input::{self, json_object, optional_str, required_str, str_list};
-use crate::settings::{AuthorizeMode, DeviceApproval};
+use crate::settings::{AuthorizeMode, DeviceApproval, Hostile};
 use crate::state::{
     ACCOUNT_ACCESS_SCOPE, AUTHORIZATION_CODE_GRANT, AuthCode, CLIENT_LIFETIME_SECS, Client,
     DEVICE_CODE_GRANT, DeviceGrant, REFRESH_TOKEN_GRANT, State, Tokens,
@@ -103,13 +103,20 @@ pub(crate) fn register_client(
         grant_types,
         redirect_uris,
     });
+    let expires_at = st
+        .settings
+        .hostile(|h| match h {
+            Hostile::ClientSecretExpiresAt(v) => Some(v.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| json!(secret_expires_at));
     Ok(Response::json(
         200,
         &json!({
             "clientId": client_id,
             "clientSecret": secret,
             "clientIdIssuedAt": cx.now,
-            "clientSecretExpiresAt": secret_expires_at,
+            "clientSecretExpiresAt": expires_at,
         }),
     ))
 }
@@ -176,17 +183,27 @@ pub(crate) fn start_device_authorization(
     st.devices.insert(device_code.clone(), grant);
     let verification_uri = format!("{}/device", cx.base_url);
     let complete = format!("{verification_uri}?user_code={user_code}");
-    Ok(Response::json(
-        200,
-        &json!({
-            "deviceCode": device_code,
-            "userCode": user_code,
-            "verificationUri": verification_uri,
-            "verificationUriComplete": complete,
-            "expiresIn": DEVICE_CODE_TTL,
-            "interval": st.settings.device_interval,
-        }),
-    ))
+    let mut out = json!({
+        "deviceCode": device_code,
+        "userCode": user_code,
+        "verificationUri": verification_uri,
+        "verificationUriComplete": complete,
+        "expiresIn": DEVICE_CODE_TTL,
+        "interval": st.settings.device_interval,
+    });
+    for h in &st.settings.hostile {
+        match h {
+            Hostile::DeviceExpiresIn(v) => out["expiresIn"] = v.clone(),
+            Hostile::DeviceInterval(v) => out["interval"] = v.clone(),
+            Hostile::UserCode(code) => out["userCode"] = json!(code),
+            Hostile::VerificationUri(uri) => {
+                out["verificationUri"] = json!(uri);
+                out["verificationUriComplete"] = json!(uri);
+            }
+            _ => {}
+        }
+    }
+    Ok(Response::json(200, &out))
 }
 
 /// `GET /device`: the page `verificationUriComplete` points at. Approval itself is decided
@@ -247,10 +264,17 @@ pub(crate) fn create_token(st: &mut State, cx: &Ctx, req: &Request) -> Result<Re
         }
         _ => refresh_token_grant(st, cx, &body, client_id)?,
     };
+    let expires_in = st
+        .settings
+        .hostile(|h| match h {
+            Hostile::TokenExpiresIn(v) => Some(v.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| json!(tokens.expires_in));
     let mut out = json!({
         "accessToken": tokens.access_token,
         "tokenType": "Bearer",
-        "expiresIn": tokens.expires_in,
+        "expiresIn": expires_in,
     });
     if let Some(refresh) = tokens.refresh_token {
         out["refreshToken"] = Value::String(refresh);

@@ -13,6 +13,7 @@ use crate::handler::Ctx;
 use crate::http::{Request, Response};
 use crate::ids;
 use crate::input::{self, Params};
+use crate::settings::Hostile;
 use crate::state::{Cursor, IssuedCredentials, Listing, Position, State};
 
 /// AWS's bound on `max_result`.
@@ -90,6 +91,25 @@ pub(crate) fn new_page_token() -> String {
     format!("{}/{}+{}=", &b[..8], &b[8..16], &b[16..])
 }
 
+/// With [`Hostile::PageTokenCycle`] on, the number of tokens to cycle through.
+pub(crate) fn page_token_cycle(st: &State) -> Option<usize> {
+    st.settings.hostile(|h| match h {
+        Hostile::PageTokenCycle(n) => Some((*n).max(1)),
+        _ => None,
+    })
+}
+
+/// The token a cycling listing sends after a request that came with `given`: `cycle/0+=`
+/// first, then `cycle/1+=`, … modulo `n`, so the same few tokens come back for ever.
+pub(crate) fn cycling_token(n: usize, given: Option<&str>) -> String {
+    let next = given
+        .and_then(|t| t.strip_prefix("cycle/"))
+        .and_then(|t| t.strip_suffix("+="))
+        .and_then(|i| i.parse::<usize>().ok())
+        .map_or(0, |i| (i + 1) % n);
+    format!("cycle/{next}+=")
+}
+
 /// Pages `len` items of `listing` for the request's parameters; returns the range to send
 /// and the `nextToken` value (`null` on the last page, as the portal sends it).
 fn page(
@@ -99,6 +119,10 @@ fn page(
     len: usize,
 ) -> Result<(Range<usize>, Value), ApiError> {
     let size = page_size(p, st.settings.page_size)?;
+    if let Some(n) = page_token_cycle(st) {
+        let (range, _) = paginate(len, Position::default(), size, false);
+        return Ok((range, Value::String(cycling_token(n, p.get("next_token")))));
+    }
     let at = start_position(st, p.get("next_token"), &listing)?;
     let (range, next) = paginate(len, at, size, st.settings.empty_pages);
     let token = match next {
@@ -199,11 +223,18 @@ pub(crate) fn get_role_credentials(
     let access_key_id = new_access_key_id(st);
     let (secret_access_key, session_token) = new_secrets(st.settings.hostile_secrets);
     let expires_at_ms = cx.now.saturating_add(st.settings.role_credentials_ttl) * 1000;
+    let expiration = st
+        .settings
+        .hostile(|h| match h {
+            Hostile::RoleExpiration(v) => Some(v.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| json!(expires_at_ms));
     let body = json!({"roleCredentials": {
         "accessKeyId": access_key_id,
         "secretAccessKey": secret_access_key,
         "sessionToken": session_token,
-        "expiration": expires_at_ms,
+        "expiration": expiration,
     }});
     let issued = IssuedCredentials {
         secret_access_key,
@@ -248,6 +279,15 @@ mod tests {
         assert_eq!(walk(7, 3, true), vec![0, 3, 0, 3, 0, 1]);
         assert_eq!(walk(6, 3, false), vec![3, 3]);
         assert_eq!(walk(0, 3, true), vec![0]);
+    }
+
+    #[test]
+    fn cycling_tokens_cycle() {
+        assert_eq!(cycling_token(1, None), "cycle/0+=");
+        assert_eq!(cycling_token(1, Some("cycle/0+=")), "cycle/0+=");
+        assert_eq!(cycling_token(2, Some("cycle/0+=")), "cycle/1+=");
+        assert_eq!(cycling_token(2, Some("cycle/1+=")), "cycle/0+=");
+        assert_eq!(cycling_token(3, Some("other")), "cycle/0+=");
     }
 
     #[test]

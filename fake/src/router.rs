@@ -9,6 +9,7 @@ use std::time::Instant;
 use crate::errors::{self, ApiError, Service};
 use crate::handler::{Ctx, Handler};
 use crate::http::{Request, Response};
+use crate::settings::Hostile;
 use crate::shared::Shared;
 use crate::sigv4::{self, Caller};
 use crate::state::{Recorded, State};
@@ -332,6 +333,25 @@ fn verify(
     sigv4::verify(st, req, &expected, now).map(Some)
 }
 
+/// Applies [`Hostile::OversizedBody`] (to successful JSON answers) and
+/// [`Hostile::DeclaredLength`] (to every answer).
+fn hostile_body(st: &State, response: &mut Response) {
+    for h in &st.settings.hostile {
+        match h {
+            Hostile::OversizedBody(n) if (200..300).contains(&response.status) => {
+                if let Ok(serde_json::Value::Object(mut body)) =
+                    serde_json::from_slice::<serde_json::Value>(&response.body)
+                {
+                    body.insert("padding".into(), "x".repeat(*n).into());
+                    response.body = serde_json::Value::Object(body).to_string().into_bytes();
+                }
+            }
+            Hostile::DeclaredLength(n) => response.declared_length = Some(*n),
+            _ => {}
+        }
+    }
+}
+
 /// Answers one request (the latency injection happens in the caller, outside the lock).
 pub(crate) fn dispatch(shared: &Shared, req: &Request) -> Response {
     let route = route(req);
@@ -341,17 +361,29 @@ pub(crate) fn dispatch(shared: &Shared, req: &Request) -> Response {
     for label in &labels {
         st.count(label);
     }
+    let render = |st: &State, mut e: ApiError| {
+        if let Some(msg) = st.settings.hostile(|h| match h {
+            Hostile::ErrorMessage(m) => Some(m.clone()),
+            _ => None,
+        }) {
+            e.message = msg;
+        }
+        errors::render(route.service, &e)
+    };
     let mut response = match st.faults.take(&labels, Instant::now()) {
         Some(status) => {
             for label in &labels {
                 st.count(&format!("{label}:{}", fault_class(status)));
             }
-            errors::fault(route.service, status)
+            match errors::fault_error(route.service, status) {
+                Some(e) => render(&st, e),
+                None => errors::fault(route.service, status),
+            }
         }
         None => {
             let now = ids::now();
             match verify(shared, &st, &route, req, now) {
-                Err(e) => errors::render(route.service, &e),
+                Err(e) => render(&st, e),
                 Ok(caller) => {
                     let cx = Ctx {
                         org: &shared.org,
@@ -359,12 +391,15 @@ pub(crate) fn dispatch(shared: &Shared, req: &Request) -> Response {
                         now,
                         caller,
                     };
-                    (route.handler)(&mut st, &cx, req)
-                        .unwrap_or_else(|e| errors::render(route.service, &e))
+                    match (route.handler)(&mut st, &cx, req) {
+                        Ok(response) => response,
+                        Err(e) => render(&st, e),
+                    }
                 }
             }
         }
     };
+    hostile_body(&st, &mut response);
     drop(st);
     response
         .headers

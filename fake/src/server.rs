@@ -94,7 +94,7 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
         if !latency.is_zero() {
             thread::sleep(latency);
         }
-        let close = !request.keep_alive;
+        let close = !request.keep_alive || response.declared_length.is_some();
         let head_only = request.method == "HEAD";
         if http::write_response(&mut writer, &response, head_only, close).is_err() || close {
             return;

@@ -1,12 +1,14 @@
 /*!
 What a test can change through [`crate::Fake`]'s setters: the [`Settings`] the handlers read
-under the state lock, and the public enums among them, [`DeviceApproval`] and
-[`AuthorizeMode`] (re-exported by the crate root). They live here rather than in lib.rs so
+under the state lock, and the public enums among them, [`DeviceApproval`],
+[`AuthorizeMode`] and [`Hostile`] (re-exported by the crate root). They live here rather than in lib.rs so
 that the state and the OIDC handler can use them without importing the crate root, which
 imports the state and, through the server and router, every handler.
 */
 
 use std::time::Duration;
+
+use serde_json::Value;
 
 /// How the user answers a device authorization (what CreateToken with the device grant
 /// returns).
@@ -36,6 +38,42 @@ pub enum AuthorizeMode {
     Error(String),
 }
 
+/// A broken or hostile answer the fake gives instead of AWS's (see
+/// [`crate::Fake::set_hostile`]): the numbers, URLs, tokens, messages and sizes a client must
+/// survive without a panic, a hang, an opened `file://` or a raw escape sequence on the
+/// terminal. Several can be on at once; setting one replaces an earlier one of the same kind.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Hostile {
+    /// CreateToken's `expiresIn` (every grant) is this JSON value, e.g. `3e11`, `1e300`, `-5`.
+    /// The token itself lives for the token TTL as usual.
+    TokenExpiresIn(Value),
+    /// StartDeviceAuthorization's `expiresIn` is this JSON value.
+    DeviceExpiresIn(Value),
+    /// StartDeviceAuthorization's `interval` is this JSON value.
+    DeviceInterval(Value),
+    /// StartDeviceAuthorization's `verificationUri` and `verificationUriComplete` are this.
+    VerificationUri(String),
+    /// StartDeviceAuthorization's `userCode` is this.
+    UserCode(String),
+    /// RegisterClient's `clientSecretExpiresAt` is this JSON value.
+    ClientSecretExpiresAt(Value),
+    /// GetRoleCredentials' `expiration` (epoch milliseconds) is this JSON value.
+    RoleExpiration(Value),
+    /// Every paginated listing (portal and JSON 1.1 services) answers every request with its
+    /// first page and a next token that cycles through this many values (1: the same token
+    /// every time; 2: A, B, A, …), so a listing that follows tokens never ends.
+    PageTokenCycle(usize),
+    /// Every error answer (a handler's or an injected fault's, not a gateway page) carries
+    /// this message (`error_description`, `message`, `Message`, STS `<Message>`), e.g. with
+    /// ESC sequences or a newline.
+    ErrorMessage(String),
+    /// Every successful JSON answer gets a `padding` member of this many bytes.
+    OversizedBody(usize),
+    /// Every answer declares this `Content-Length`, sends its real (shorter) body and closes
+    /// the connection.
+    DeclaredLength(u64),
+}
+
 /// Knobs a test turns through [`crate::Fake`].
 #[derive(Debug)]
 pub(crate) struct Settings {
@@ -51,6 +89,22 @@ pub(crate) struct Settings {
     pub hostile_secrets: bool,
     /// Seconds added to the real clock when checking `X-Amz-Date`.
     pub clock_skew: i64,
+    /// Hostile answers in force, at most one of each kind.
+    pub hostile: Vec<Hostile>,
+}
+
+impl Settings {
+    /// The first hostile setting `pick` recognises.
+    pub fn hostile<T>(&self, pick: impl Fn(&Hostile) -> Option<T>) -> Option<T> {
+        self.hostile.iter().find_map(pick)
+    }
+
+    /// Turns `h` on, replacing a setting of the same kind.
+    pub fn set_hostile(&mut self, h: Hostile) {
+        self.hostile
+            .retain(|old| std::mem::discriminant(old) != std::mem::discriminant(&h));
+        self.hostile.push(h);
+    }
 }
 
 impl Default for Settings {
@@ -67,6 +121,7 @@ impl Default for Settings {
             empty_pages: false,
             hostile_secrets: false,
             clock_skew: 0,
+            hostile: Vec::new(),
         }
     }
 }

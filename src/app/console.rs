@@ -20,7 +20,7 @@ pub fn signin_url(
     duration: Option<u32>,
 ) -> Result<String> {
     let region = target.region.as_deref().unwrap_or(&target.session.region);
-    let base = federation::federation_base(region, &ctx.env);
+    let base = federation::federation_base(region, &ctx.env)?;
     let dest = federation::destination(region, destination);
     federation::signin_url(&ctx.http, &base, creds, duration, &dest)
 }

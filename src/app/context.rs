@@ -10,6 +10,8 @@ use crate::oidc::Prompt;
 use crate::store::paths::Paths;
 use crate::util::env::Env;
 use crate::util::log;
+use crate::util::text::escape_control;
+use crate::util::url;
 
 /// The global state of one invocation.
 pub struct Ctx {
@@ -56,15 +58,24 @@ impl Ctx {
 
 impl Prompt for Ctx {
     /// The URL and code go to stderr, so the login can be finished on another
-    /// device; a browser is opened only where one can be.
+    /// device; a browser is opened only where one can be. Both come from the
+    /// service: the URL has passed `oidc::check_browser_url` (https://, or
+    /// http:// on loopback), and both are shown with control characters escaped.
     fn show(&self, url: &str, user_code: Option<&str>) {
         log::note(format_args!(
-            "to log in, open this URL in a browser:\n\n    {url}\n"
+            "to log in, open this URL in a browser:\n\n    {}\n",
+            escape_control(url)
         ));
         if let Some(code) = user_code {
+            let code = escape_control(code);
             log::note(format_args!("and confirm that it shows the code: {code}\n"));
         }
         if self.no_browser || !self.browser_available() {
+            return;
+        }
+        // The callers have checked the URL; this keeps that promise here too,
+        // where the browser is started.
+        if !url::parse(url).is_ok_and(|u| u.is_secure_or_loopback()) {
             return;
         }
         if let Err(e) = webbrowser::open(url) {

@@ -154,11 +154,12 @@ fn refresh_locked(ctx: &Ctx, session: &Session, path: &Path, seen: &Token) -> Re
         return Err(Error::Login("the token is not refreshable".into()));
     };
     let resp = oidc.refresh(id, secret, rt)?;
+    let expires_at = clock::format(resp.expires_at(clock::now())?);
     let token = Token {
         start_url: Some(session.start_url.clone()),
         region: Some(session.region.clone()),
         access_token: resp.access_token,
-        expires_at: clock::format(clock::now() + time::Duration::seconds(resp.expires_in)),
+        expires_at,
         client_id: seen.client_id.clone(),
         client_secret: seen.client_secret.clone(),
         registration_expires_at: seen.registration_expires_at.clone(),
@@ -204,11 +205,12 @@ pub fn login(ctx: &Ctx, cfg: &Config, session: &Session, opts: &LoginOptions) ->
         }
         other => other?,
     };
+    let expires_at = clock::format(resp.expires_at(clock::now())?);
     let token = Token {
         start_url: Some(session.start_url.clone()),
         region: Some(session.region.clone()),
         access_token: resp.access_token,
-        expires_at: clock::format(clock::now() + time::Duration::seconds(resp.expires_in)),
+        expires_at,
         client_id: Some(reg.client_id),
         client_secret: Some(reg.client_secret),
         registration_expires_at: Some(reg.expires_at),
@@ -311,8 +313,7 @@ fn registration(
         redirect_uris: pkce_redirect.map(|r| vec![r.to_string()]),
         issuer_url: pkce_redirect.map(|_| session.start_url.clone()),
     })?;
-    let expires = clock::from_epoch_secs(resp.client_secret_expires_at)
-        .unwrap_or_else(|| now + time::Duration::days(90));
+    let expires = resp.expires_at(now);
     let reg = Registration {
         client_id: resp.client_id,
         client_secret: resp.client_secret,

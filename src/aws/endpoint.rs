@@ -7,6 +7,7 @@ loopback.
 
 use crate::error::{Error, Result};
 use crate::util::env::Env;
+use crate::util::url;
 
 /// The services this tool talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,50 +185,37 @@ pub fn endpoint(
 }
 
 /// Accepts `https://…` anywhere and `http://…` only on loopback hosts: a token
-/// must never travel in clear text over a network.
-fn validate_override(url: &str) -> Result<String> {
+/// must never travel in clear text over a network. The rule is checked on the
+/// parsed URL (`util::url`), which refuses anything two URL parsers could read
+/// differently: `http://127.0.0.1:1@example.com` goes to `example.com`. An
+/// endpoint also has no user name, query or fragment anywhere, since paths are
+/// appended to it. Refusals are configuration errors (exit 2).
+pub fn validate_override(url: &str) -> Result<String> {
     let url = url.trim().trim_end_matches('/');
-    let bad = || Error::Config(format!("endpoint override '{url}' is not an http(s) URL"));
-    let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
-    let host = host_of(rest);
-    if host.is_empty() {
-        return Err(bad());
+    let refuse = |why: &str| {
+        Error::Config(format!(
+            "endpoint URL '{url}' is refused: {why}; give https://HOST[:PORT][/PATH] (http:// only for a loopback host)"
+        ))
+    };
+    let parsed = url::parse(url).map_err(refuse)?;
+    if parsed.rest.contains(['@', '?', '#']) {
+        return Err(refuse("an endpoint has no '@', '?' or '#' after its host"));
     }
-    match scheme {
-        "https" => Ok(url.to_string()),
-        "http" if is_loopback(host) => Ok(url.to_string()),
-        "http" => Err(Error::Config(format!(
-            "endpoint override '{url}' uses http:// for a non-loopback host; use https://"
-        ))),
-        _ => Err(bad()),
+    if parsed.is_secure_or_loopback() {
+        return Ok(url.to_string());
     }
+    if parsed.scheme.eq_ignore_ascii_case("http") {
+        return Err(refuse("http:// is only accepted for a loopback host"));
+    }
+    Err(refuse("it is not an http(s) URL"))
 }
 
-/// The host of `host[:port][/path]` (IPv6 literals keep their brackets).
-fn host_of(authority_and_path: &str) -> &str {
-    let authority = authority_and_path
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or("");
-    if let Some(v6) = authority.strip_prefix('[') {
-        return v6.split(']').next().unwrap_or("");
-    }
-    authority.split(':').next().unwrap_or("")
-}
-
-/// True for `localhost`, 127.0.0.0/8 and `::1`.
-pub fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host == "::1"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// The host part of an endpoint base URL, e.g. for the `Host` header SigV4 signs.
+/// The `host[:port]` of a URL, e.g. for the `Host` header SigV4 signs and for
+/// error messages. Endpoint URLs have no user name (see [`validate_override`]).
 pub fn authority(base: &str) -> &str {
-    base.split_once("://")
-        .map_or(base, |(_, rest)| rest.split('/').next().unwrap_or(rest))
+    base.split_once("://").map_or(base, |(_, rest)| {
+        rest.split(['/', '?', '#']).next().unwrap_or(rest)
+    })
 }
 
 #[cfg(test)]
@@ -320,6 +308,9 @@ mod tests {
             "http://127.0.0.2",
             "http://[::1]:8080",
             "https://x.y",
+            "https://x.y/",
+            "HTTPS://sso.eu-west-1.amazonaws.com:443/base/",
+            "http://127.0.0.1:65535/path",
         ] {
             assert!(validate_override(ok).is_ok(), "{ok}");
         }
@@ -329,8 +320,55 @@ mod tests {
             "ftp://x",
             "nonsense",
             "http://",
+            "http://127.0.0.1:1@example.com",
+            "http://[::1]@example.com",
+            "https://user@example.com",
+            "http://127.0.0.1@example.com:80",
+            "http://127.0.0.1:80?@example.com",
+            "http://127.0.0.1#@example.com",
+            "https://x.y/?a=1",
+            "http://127.0.0.1\\@example.com",
+            "http://127.0.0.1%2f@example.com",
+            "http://%6c%6fcalhost",
+            "http://127.1",
+            "http://0x7f000001",
+            "http://localhost.example.com",
+            "http://127.0.0.1.nip.io",
+            "http://127.0.0.1:99999",
+            "http://127.0.0.1:8o",
+            "http://127.0.0.1: 80",
+            "http://127.0.0.1\u{1b}[2J",
+            "https://a b.example",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
         ] {
-            assert!(validate_override(bad).is_err(), "{bad}");
+            let e = validate_override(bad).expect_err(bad);
+            assert_eq!(e.exit_code(), crate::error::EXIT_USAGE, "{bad}");
+            assert!(!e.to_string().contains('\u{1b}'), "{e}");
         }
+    }
+
+    #[test]
+    fn every_source_of_an_override_is_checked() {
+        let evil = "http://127.0.0.1:1@example.com";
+        for var in ["AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL"] {
+            let e = Env::of(&[(var, evil)]);
+            assert!(
+                endpoint(Service::Portal, "eu-west-1", &e, &[]).is_err(),
+                "{var}"
+            );
+        }
+        for key in ["sso", "*"] {
+            let configured = [(key.to_string(), evil.to_string())];
+            let ep = endpoint(Service::Portal, "eu-west-1", &Env::default(), &configured);
+            assert!(ep.is_err(), "{key}");
+        }
+    }
+
+    #[test]
+    fn authority_is_host_and_port() {
+        assert_eq!(authority("https://h.example:8443/p?q#f"), "h.example:8443");
+        assert_eq!(authority("http://127.0.0.1:9?x"), "127.0.0.1:9");
+        assert_eq!(authority("http://[::1]:9/"), "[::1]:9");
     }
 }

@@ -4,7 +4,7 @@ credentials from the sign-in host of the role's partition, and the login URL
 that opens the console with it.
 */
 
-use crate::aws::endpoint::partition;
+use crate::aws::endpoint::{partition, validate_override};
 use crate::error::{Error, Result};
 use crate::http::{Http, Request};
 use crate::util::credentials::Credentials;
@@ -15,19 +15,20 @@ use crate::util::secret::Secret;
 /// Environment variable that points the sign-in endpoint elsewhere (tests, proxies).
 pub const SIGNIN_ENDPOINT_VAR: &str = "AWS_ENDPOINT_URL_SIGNIN";
 
-/// The federation endpoint for a region's partition.
-pub fn federation_base(region: &str, env: &Env) -> String {
+/// The federation endpoint for a region's partition, or the override, which
+/// is held to the rule of every endpoint override (the credentials go there).
+pub fn federation_base(region: &str, env: &Env) -> Result<String> {
     if let Some(url) = env.get(SIGNIN_ENDPOINT_VAR) {
-        return url.trim_end_matches('/').to_string();
+        return validate_override(url);
     }
-    match partition(region).name {
+    Ok(match partition(region).name {
         "aws-cn" => "https://signin.amazonaws.cn".into(),
         "aws-us-gov" if region == "us-gov-east-1" => {
             "https://us-gov-east-1.signin.amazonaws-us-gov.com".into()
         }
         "aws-us-gov" => "https://signin.amazonaws-us-gov.com".into(),
         _ => "https://signin.aws.amazon.com".into(),
-    }
+    })
 }
 
 /// The console URL a session lands on: `--destination` as a full URL, or a path
@@ -108,6 +109,7 @@ mod tests {
     #[test]
     fn hosts_per_partition() {
         let e = Env::default();
+        let federation_base = |r, e| federation_base(r, e).unwrap();
         assert_eq!(
             federation_base("eu-west-1", &e),
             "https://signin.aws.amazon.com"
@@ -140,5 +142,7 @@ mod tests {
             destination("eu-west-1", Some("https://x.example/y")),
             "https://x.example/y"
         );
+        let evil = Env::of(&[(SIGNIN_ENDPOINT_VAR, "http://127.0.0.1:1@example.com")]);
+        assert!(super::federation_base("eu-west-1", &evil).is_err());
     }
 }

@@ -22,6 +22,7 @@ use crate::util::credentials::Credentials;
 use crate::util::encoding::percent_encode;
 use crate::util::env::Env;
 use crate::util::log;
+use crate::util::paging::Pages;
 use crate::util::secret::Secret;
 
 /// The signed APIs, with their wire details (protocol.md §1.1, §9.5).
@@ -155,7 +156,7 @@ impl<'a> SignedClient<'a> {
         };
         body.insert("MaxResults".into(), Value::from(api.max_page()));
         let mut out = Vec::new();
-        let mut seen_tokens = std::collections::HashSet::new();
+        let mut pages = Pages::new(op);
         loop {
             let page = self.call(api, op, &Value::Object(body.clone()))?;
             if let Some(list) = page.get(items) {
@@ -163,16 +164,14 @@ impl<'a> SignedClient<'a> {
                     serde_json::from_value(list.clone()).map_err(|e| Error::unexpected(op, e))?;
                 out.extend(list);
             }
-            match page.get("NextToken").and_then(Value::as_str) {
-                Some(t) if !t.is_empty() => {
-                    // A service that hands back a token it already gave would
-                    // loop forever; stop with an error instead.
-                    if !seen_tokens.insert(t.to_string()) {
-                        return Err(Error::unexpected(op, "the service repeated a page token"));
-                    }
+            // A service that hands back a token it already gave would loop
+            // forever; the guard stops that with an error.
+            let token = page.get("NextToken").and_then(Value::as_str);
+            match pages.next(token.map(str::to_string))? {
+                Some(t) => {
                     body.insert("NextToken".into(), Value::from(t));
                 }
-                _ => return Ok(out),
+                None => return Ok(out),
             }
         }
     }

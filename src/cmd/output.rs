@@ -6,6 +6,7 @@ JSON renderings shared by the listing commands.
 use std::io::{IsTerminal, Write};
 
 use crate::error::{Error, Result};
+use crate::util::text::escape_control;
 
 /// Output formats of listing commands (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,9 +56,17 @@ pub fn render(
     }
 }
 
+/// Aligned columns for a person to read. Cells come from the service (account
+/// names, emails, roles), so control characters are shown escaped: a name
+/// must not be able to move the cursor, clear the screen or reorder the line.
+/// CSV and JSON quote them by their own rules.
 fn table(columns: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|c| escape_control(c).into_owned()).collect())
+        .collect();
     let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
@@ -75,7 +84,7 @@ fn table(columns: &[&str], rows: &[Vec<String>]) -> String {
         s
     };
     let mut out = line(columns.to_vec());
-    for row in rows {
+    for row in &rows {
         out.push_str(&line(row.iter().map(String::as_str).collect()));
     }
     out
@@ -151,5 +160,14 @@ mod tests {
         let j: serde_json::Value =
             serde_json::from_str(&render(Format::Json, &[], &["accountId", "n"], &rows)).unwrap();
         assert_eq!(j[0]["accountId"], "1");
+    }
+
+    #[test]
+    fn tables_escape_control_characters() {
+        let rows = vec![vec!["e\u{1b}[2J".to_string(), "a\nb\u{202e}".to_string()]];
+        let out = render(Format::Table, &["name", "x"], &[], &rows);
+        assert_eq!(out, "name        x\ne\\u{1b}[2J  a\\nb\\u{202e}\n");
+        let j = render(Format::Json, &[], &["name", "x"], &rows);
+        assert!(!j.contains('\u{1b}') && j.contains("\\u001b"), "{j}");
     }
 }
