@@ -77,6 +77,12 @@ fn denied_and_expired_device_codes_fail_cleanly() {
 /// Starts `login --pkce` with a BROWSER that hands the URL to the test (through a
 /// FIFO, so nothing polls), then plays the browser.
 fn pkce_login(t: &TestEnv) -> Run {
+    pkce_login_with(t, |_| ())
+}
+
+/// [`pkce_login`], calling `before_browse` with the authorize URL before the
+/// browser follows it.
+fn pkce_login_with(t: &TestEnv, before_browse: impl FnOnce(&str)) -> Run {
     let fifo = t.root.join("browser.fifo");
     let _ = std::fs::remove_file(&fifo);
     assert!(
@@ -101,8 +107,37 @@ fn pkce_login(t: &TestEnv) -> Run {
         url.contains("/authorize?response_type=code&client_id="),
         "{url}"
     );
+    before_browse(&url);
     browse(&url);
     running.finish()
+}
+
+#[test]
+fn an_idle_connection_does_not_hold_up_the_callback() {
+    let t = TestEnv::new("pkce_idle");
+    let mut idle = Vec::new();
+    let start = std::time::Instant::now();
+    let r = pkce_login_with(&t, |url| {
+        // Browsers open spare connections and may never send on them: two of
+        // those come first, and stay open until the login is over.
+        let port = url
+            .split("redirect_uri=http%3A%2F%2F127.0.0.1%3A")
+            .nth(1)
+            .and_then(|rest| rest.split("%2F").next())
+            .unwrap();
+        for _ in 0..2 {
+            idle.push(std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap());
+        }
+    });
+    r.code(0);
+    // The listener waits 10 s for a silent connection; served one after the
+    // other, the callback would have waited behind both.
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(8),
+        "{:?}",
+        start.elapsed()
+    );
+    drop(idle);
 }
 
 #[test]

@@ -4,7 +4,7 @@ The loopback listener of the PKCE login (protocol.md §2.5): it binds
 checks its `state`, and answers the browser with a small page.
 */
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -44,13 +44,17 @@ impl Callback {
         let (tx, rx) = mpsc::channel();
         let listener = self.listener;
         // A thread accepts so the wait can have a deadline; it ends with the
-        // process when the deadline passes.
+        // process when the deadline passes. Each connection is read on its own
+        // thread: browsers open spare connections they may never send on, and
+        // one of those must not hold up the callback behind it.
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                if let Some(query) = read_callback(stream.try_clone().ok(), &stream) {
-                    let _ = tx.send((query, stream));
-                    return;
-                }
+                let tx = tx.clone();
+                std::thread::spawn(move || {
+                    if let Some(query) = read_callback(&stream) {
+                        let _ = tx.send((query, stream));
+                    }
+                });
             }
         });
         let (query, mut stream) = rx.recv_timeout(limit).map_err(|_| {
@@ -99,11 +103,18 @@ impl Callback {
     }
 }
 
+/// The most a request's head may take: a redirect with a code and state is
+/// well under 4 KiB; anything that sends more is not the browser's callback.
+const MAX_REQUEST_HEAD: u64 = 16 * 1024;
+
+/// How long a connection may stay silent before it is dropped.
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Reads one request; returns the query of `GET /oauth/callback`, answering
 /// anything else (a favicon request, say) with 404.
-fn read_callback(reader: Option<TcpStream>, stream: &TcpStream) -> Option<String> {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut reader = BufReader::new(reader?);
+fn read_callback(stream: &TcpStream) -> Option<String> {
+    let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
+    let mut reader = BufReader::new(Read::take(stream, MAX_REQUEST_HEAD));
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
     let mut headers = String::new();
