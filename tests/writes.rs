@@ -409,6 +409,37 @@ fn redirecting_into_the_config_without_a_copy_writes_a_complete_config() {
 }
 
 #[test]
+fn redirecting_into_a_config_never_seen_uses_the_session_of_the_last_login() {
+    let t = TestEnv::new("w_redirect_remembered");
+    // A fresh machine: no config at all, a login by flags.
+    fs::remove_file(t.config_path()).unwrap();
+    let url = t.fake.org().start_url.clone();
+    t.run([
+        "login",
+        "--device-code",
+        "--start-url",
+        &url,
+        "--sso-region",
+        "us-east-1",
+    ])
+    .code(0);
+    let r = redirect(&t, "--include-account Management", ">", &t.config_path());
+    r.code(0)
+        .stderr_has("hand-written content could not be restored");
+    let after = t.read_config();
+    assert!(
+        after.contains(&format!(
+            "[sso-session d-9067c3a1f2]\nsso_start_url = {url}\n"
+        )),
+        "{after}"
+    );
+    assert!(after.contains("[profile Management.Billing]\nsso_session = d-9067c3a1f2\n"));
+    // The token of that login serves the written config: no second login.
+    t.run(["roles"]).code(0);
+    assert_eq!(t.fake.hits("CreateToken"), 1);
+}
+
+#[test]
 fn a_copy_of_another_config_file_is_not_restored() {
     let t = logged_in("w_redirect_other");
     t.write_config(&format!("{HAND_WRITTEN}\n{}", t.session_config("corp")));

@@ -8,6 +8,8 @@ use crate::aws::endpoint::{Endpoint, Service, endpoint};
 use crate::error::{Error, Result};
 use crate::oidc::DEFAULT_SCOPE;
 use crate::store::config::Config;
+use crate::store::known_sessions;
+use crate::store::paths::Paths;
 use crate::store::token_cache::{CacheIdentity, normalize_start_url};
 use crate::util::env::Env;
 use crate::util::text;
@@ -212,6 +214,28 @@ pub fn resolve_session(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<
     Err(Error::Config(format!(
         "which Identity Center? {found}; use --sso-session NAME, --profile NAME, or --start-url URL --sso-region REGION"
     )))
+}
+
+/// The session a `login` remembered (see `store::known_sessions`), for when
+/// the config names none: the one named by `--sso-session`, else the only
+/// one, else the most recent login.
+pub fn remembered_session(paths: &Paths, flags: &SessionFlags) -> Result<Session> {
+    let known = known_sessions::load(paths);
+    let found = match &flags.sso_session {
+        Some(name) => known.into_iter().find(|k| &k.name == name),
+        None => known.into_iter().next(),
+    };
+    let k = found.ok_or_else(|| Error::Config("no session remembered from a login".into()))?;
+    Ok(Session {
+        scopes: k.scopes,
+        ..explicit(
+            k.name.clone(),
+            &k.start_url,
+            &k.region,
+            "the session of the last login",
+            format!("--sso-session {}", k.name),
+        )
+    })
 }
 
 fn explicit(name: String, url: &str, region: &str, source: &str, selector: String) -> Session {

@@ -19,7 +19,7 @@ use crate::oidc::{self, Oidc, Pkce, RegisterClient, TokenResponse};
 use crate::portal::Portal;
 use crate::store::config::Config;
 use crate::store::token_cache::{self, Registration, TOKEN_REFRESH_WINDOW, Token};
-use crate::store::{cache, fsutil, role_cache};
+use crate::store::{cache, fsutil, known_sessions, role_cache};
 use crate::util::{clock, log};
 
 /// Which interactive flow to use.
@@ -218,6 +218,19 @@ pub fn login(ctx: &Ctx, cfg: &Config, session: &Session, opts: &LoginOptions) ->
     };
     for path in token_paths(ctx, cfg, session, opts.start_url_key) {
         cache::store(&path, &token)?;
+    }
+    // Best effort: the login worked whether or not it can be remembered.
+    let known = known_sessions::Known {
+        name: session.name.clone(),
+        start_url: session.start_url.clone(),
+        region: session.region.clone(),
+        scopes: session.scopes.clone(),
+    };
+    // Legacy sessions are keyed by their start URL and live in their profile.
+    if !session.legacy
+        && let Err(e) = known_sessions::remember(&ctx.paths, known)
+    {
+        log::debug(format_args!("could not remember the session: {e}"));
     }
     Ok(token)
 }

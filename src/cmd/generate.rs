@@ -200,7 +200,10 @@ fn into_emptied_config(ctx: &Ctx, sel: &SessionFlags, a: &Args) -> Result<()> {
     let path = &ctx.paths.config;
     let Some(copy) = config_copy::restore(&ctx.paths, path) else {
         let cfg = Config::from_text(path, "")?;
-        let (text, session) = merged_text(ctx, &cfg, sel, a).map_err(|e| match e {
+        // The flags and environment first, else the session of the last login.
+        let session = session::resolve_session(&cfg, sel, &ctx.env)
+            .or_else(|e| session::remembered_session(&ctx.paths, sel).map_err(|_| e));
+        let (text, session) = session.and_then(|s| merged_text(ctx, &cfg, s, a)).map_err(|e| match e {
             Error::Config(msg) => Error::Config(format!(
                 "{msg} (stdout is {}, which the shell emptied, and there is no copy of it to restore)",
                 path.display()
@@ -216,7 +219,10 @@ fn into_emptied_config(ctx: &Ctx, sel: &SessionFlags, a: &Args) -> Result<()> {
         ));
         return Ok(());
     };
-    let merged = Config::from_text(path, &copy.text).and_then(|cfg| merged_text(ctx, &cfg, sel, a));
+    let merged = Config::from_text(path, &copy.text).and_then(|cfg| {
+        let session = session::resolve_session(&cfg, sel, &ctx.env)?;
+        merged_text(ctx, &cfg, session, a)
+    });
     match merged {
         Ok((text, _)) => {
             output::write_stdout(text.as_bytes())?;
@@ -242,8 +248,7 @@ fn into_emptied_config(ctx: &Ctx, sel: &SessionFlags, a: &Args) -> Result<()> {
 }
 
 /// The text `--write` would leave in the config `cfg`, and the session.
-fn merged_text(ctx: &Ctx, cfg: &Config, sel: &SessionFlags, a: &Args) -> Result<(String, Session)> {
-    let session = session::resolve_session(cfg, sel, &ctx.env)?;
+fn merged_text(ctx: &Ctx, cfg: &Config, session: Session, a: &Args) -> Result<(String, Session)> {
     let style = a.profiles.style;
     let target = profiles::load_target(cfg, None, &session, style)?;
     let built = build(ctx, cfg, &session, a)?;
