@@ -28,7 +28,16 @@ use util::env::Env;
 use util::log;
 
 fn main() -> ExitCode {
-    match cmd::parse(std::env::args_os().skip(1)).and_then(run) {
+    let result = match cmd::parse(std::env::args_os().skip(1)) {
+        Ok(cli) => run(cli),
+        Err(e) => {
+            // `sso-config --typo > ~/.aws/config`: the shell has emptied the
+            // config before the parser found the typo.
+            cmd::put_back_emptied_config(Env::from_process());
+            Err(e)
+        }
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(Error::Exit(code)) => ExitCode::from(code),

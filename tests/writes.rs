@@ -409,6 +409,17 @@ fn redirecting_into_the_config_without_a_copy_writes_a_complete_config() {
 }
 
 #[test]
+fn a_typo_redirected_into_the_config_puts_it_back() {
+    let t = logged_in("w_redirect_typo");
+    let original = format!("{HAND_WRITTEN}\n{}", t.session_config("corp"));
+    t.write_config(&original);
+    t.run(ONE_ACCOUNT).code(0);
+    let r = redirect(&t, "--include-acount Management", ">", &t.config_path());
+    r.code(2).stderr_has("--include-acount");
+    assert_eq!(t.read_config(), original);
+}
+
+#[test]
 fn redirecting_into_a_config_never_seen_uses_the_session_of_the_last_login() {
     let t = TestEnv::new("w_redirect_remembered");
     // A fresh machine: no config at all, a login by flags.

@@ -17,7 +17,9 @@ use crate::cmd::output;
 use crate::error::{Error, Result};
 use crate::portal::AccountInfo;
 use crate::store::config::Config;
+use crate::store::paths::Paths;
 use crate::store::{config_copy, fsutil};
+use crate::util::env::Env;
 use crate::util::{clock, diff, log};
 
 /// `generate` help.
@@ -244,6 +246,27 @@ fn into_emptied_config(ctx: &Ctx, sel: &SessionFlags, a: &Args) -> Result<()> {
             ));
             Err(e)
         }
+    }
+}
+
+/// After a command line that could not be parsed: when stdout is the config
+/// the shell emptied for it, puts back the copy as it was (nothing to merge).
+pub fn put_back_emptied_config(env: Env) {
+    let Ok(paths) = Paths::new(&env) else {
+        return;
+    };
+    if !fsutil::stdout_is_emptied(&paths.config) {
+        return;
+    }
+    let Some(copy) = config_copy::restore(&paths, &paths.config) else {
+        return;
+    };
+    if output::write_stdout(copy.text.as_bytes()).is_ok() {
+        log::warn(format_args!(
+            "stdout is {}, which the shell emptied; restored it from the copy of {}",
+            paths.config.display(),
+            copy_time(&copy)
+        ));
     }
 }
 

@@ -30,6 +30,8 @@ use crate::app::context::Ctx;
 use crate::error::{Error, Result};
 use args::{Global, Parser, Tok};
 
+pub use generate::put_back_emptied_config;
+
 /// The top-level help.
 pub const USAGE: &str = "\
 sso-config: AWS IAM Identity Center from the terminal
