@@ -37,8 +37,8 @@ fn prints_the_session_and_a_profile_per_account_and_role() {
             "[profile Sandbox.AdministratorAccess-567890123456]",
             "[profile Sandbox.ReadOnlyAccess]",
             // "Security: Audit & Logs (Ü)": `-` is trimmed only at the ends of the name.
-            "[profile Security-Audit-Logs-.ReadOnlyAccess]",
-            "[profile Security-Audit-Logs-.SecurityAudit]",
+            "[profile Security-Audit-Logs.ReadOnlyAccess]",
+            "[profile Security-Audit-Logs.SecurityAudit]",
         ]
     );
     r.stderr_has("Sandbox.AdministratorAccess");

@@ -590,16 +590,21 @@ fn finish(opts: &NamingOptions, s: &str) -> String {
 /// Makes text safe as a profile name: every character that is not an ASCII
 /// letter or digit, `.`, `_`, `-`, `@` or `+` becomes `-` (quotes, `#`, `;`,
 /// `[`, `]`, `=`, `/`, whitespace and non-ASCII included); runs of `-`
-/// collapse to one; `-` is trimmed at both ends. The result may be empty.
+/// collapse to one; a `-` at either end or next to `.`, `_`, `@` or `+` is
+/// dropped (cli.md, "Profile names"). The result may be empty.
 pub fn sanitize(s: &str) -> String {
+    let is_separator = |c: char| matches!(c, '.' | '_' | '@' | '+');
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         // The one name rule (`util::text`), which the INI writer checks again.
         let c = if text::is_name_char(c) { c } else { '-' };
         // Skipping a `-` at the start trims it; skipping one after a `-`
-        // collapses the run.
-        if c == '-' && (out.is_empty() || out.ends_with('-')) {
+        // collapses the run; skipping one after a separator drops it there.
+        if c == '-' && (out.is_empty() || out.ends_with(['-', '.', '_', '@', '+'])) {
             continue;
+        }
+        if is_separator(c) && out.ends_with('-') {
+            out.pop();
         }
         out.push(c);
     }
@@ -844,6 +849,9 @@ mod tests {
         assert_eq!(sanitize(""), "");
         // Only `-` is trimmed.
         assert_eq!(sanitize(".a_"), ".a_");
+        // A `-` next to `.`, `_`, `@` or `+` goes.
+        assert_eq!(sanitize("Logs (x) .Admin"), "Logs-x.Admin");
+        assert_eq!(sanitize("a -_- b+ -c@-d"), "a_b+c@d");
     }
 
     #[test]
@@ -971,7 +979,7 @@ mod tests {
     #[test]
     fn invalid_template_is_used_literally() {
         let o = with_template("{nope}.{account_name}{");
-        assert_eq!(name_of(&o, "Prod", "Admin"), "nope-.Prod");
+        assert_eq!(name_of(&o, "Prod", "Admin"), "nope.Prod");
     }
 
     #[test]
