@@ -51,15 +51,7 @@ fn credential_process_prints_the_json_and_caches_like_the_aws_cli() {
 #[test]
 fn the_fast_path_reads_neither_config_nor_token() {
     let t = with_profile("cp_fast");
-    let args = [
-        "credential-process",
-        "--sso-session",
-        "corp",
-        "--account-id",
-        "111122223333",
-        "--role-name",
-        "Billing",
-    ];
+    let args = BILLING_BY_FLAGS;
     let first = t.run(args);
     first.code(0);
     // A broken config and no token: a cache hit still answers.
@@ -80,15 +72,7 @@ fn an_aws_cli_role_cache_entry_is_used_as_is() {
         r#"{"ProviderType": "sso", "Credentials": {"AccessKeyId": "ASIACLI", "SecretAccessKey": "s3cr3t", "SessionToken": "tok", "Expiration": "2099-01-02T03:04:05Z", "AccountId": "111122223333"}}"#,
     )
     .unwrap();
-    let r = t.run([
-        "credential-process",
-        "--sso-session",
-        "corp",
-        "--account-id",
-        "111122223333",
-        "--role-name",
-        "Billing",
-    ]);
+    let r = t.run(BILLING_BY_FLAGS);
     r.code(0);
     assert_eq!(
         parse(&r.stdout),

@@ -146,15 +146,7 @@ fn a_registration_expiry_that_is_no_time_counts_as_90_days() {
 
 #[test]
 fn role_credentials_expiry_is_bounded() {
-    let args = [
-        "credential-process",
-        "--sso-session",
-        "corp",
-        "--account-id",
-        "111122223333",
-        "--role-name",
-        "Billing",
-    ];
+    let args = BILLING_BY_FLAGS;
     // Year 8941: cut to the 12 hours a permission set allows at most.
     for expiration in [json!(220_000_000_000_000_i64), json!(2.2e14)] {
         let t = TestEnv::new("far_role_expiry");

@@ -16,7 +16,7 @@ fn a_token_issued_for_another_start_url_is_a_miss() {
     let t = TestEnv::new("foreign_url");
     t.write_cli_token("corp", "2099-01-01T00:00:00Z");
     set_token_field(&t, "startUrl", "https://d-0000000000.awsapps.com/start");
-    t.run(CREDENTIAL_PROCESS)
+    t.run(BILLING_BY_FLAGS)
         .code(3)
         .one_error_line("issued for another start URL or region");
     assert_eq!(
@@ -33,22 +33,12 @@ fn a_token_issued_for_another_start_url_is_a_miss() {
     );
 }
 
-const CREDENTIAL_PROCESS: [&str; 7] = [
-    "credential-process",
-    "--sso-session",
-    "corp",
-    "--account-id",
-    "111122223333",
-    "--role-name",
-    "Billing",
-];
-
 #[test]
 fn a_token_issued_in_another_region_is_a_miss() {
     let t = TestEnv::new("foreign_region");
     t.write_cli_token("corp", "2099-01-01T00:00:00Z");
     set_token_field(&t, "region", "eu-west-1");
-    t.run(CREDENTIAL_PROCESS).code(3);
+    t.run(BILLING_BY_FLAGS).code(3);
     assert_eq!(t.fake.hits("GetRoleCredentials"), 0);
 }
 
@@ -57,7 +47,7 @@ fn an_expiring_foreign_token_is_not_refreshed() {
     let t = TestEnv::new("foreign_refresh");
     t.write_cli_token("corp", "2000-01-01T00:00:00Z");
     set_token_field(&t, "startUrl", "https://d-0000000000.awsapps.com/start");
-    t.run(CREDENTIAL_PROCESS).code(3);
+    t.run(BILLING_BY_FLAGS).code(3);
     assert_eq!(t.fake.hits("CreateToken:refresh_token"), 0);
 }
 
@@ -69,7 +59,7 @@ fn a_token_without_a_start_url_is_a_miss() {
     let mut token = json(&path);
     token.as_object_mut().unwrap().remove("startUrl");
     std::fs::write(&path, token.to_string()).unwrap();
-    t.run(CREDENTIAL_PROCESS).code(3);
+    t.run(BILLING_BY_FLAGS).code(3);
 }
 
 #[test]

@@ -19,6 +19,18 @@ pub struct TestEnv {
     extra_env: Vec<(String, String)>,
 }
 
+/// `credential-process` for Management / Billing of session `corp`, named by
+/// flags as `generate --style credential-process` writes it (the fast path).
+pub const BILLING_BY_FLAGS: [&str; 7] = [
+    "credential-process",
+    "--sso-session",
+    "corp",
+    "--account-id",
+    "111122223333",
+    "--role-name",
+    "Billing",
+];
+
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 impl TestEnv {
