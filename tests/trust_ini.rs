@@ -155,15 +155,7 @@ fn hostile_answers_are_left_out_of_printed_profiles() {
     assert_clean(&r.stdout);
     assert_warned(&r.stderr);
     // The bad account ids never went back to the service.
-    let asked: Vec<String> = t
-        .fake
-        .requests()
-        .into_iter()
-        .filter(|q| q.op == "ListAccountRoles")
-        .flat_map(|q| q.query)
-        .filter(|(k, _)| k == "account_id")
-        .map(|(_, v)| v)
-        .collect();
+    let asked: Vec<String> = t.query_values("ListAccountRoles", "account_id");
     assert!(
         !asked.iter().any(|id| id.starts_with("12345678901")),
         "{asked:?}"
@@ -445,15 +437,7 @@ fn credential_process_lines_give_the_same_argv_to_sh_and_botocore() {
         let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
         assert_eq!(json["Version"], 1, "{}", r.stdout);
     }
-    let fetched: Vec<String> = t
-        .fake
-        .requests()
-        .into_iter()
-        .filter(|q| q.op == "GetRoleCredentials")
-        .flat_map(|q| q.query)
-        .filter(|(k, _)| k == "role_name")
-        .map(|(_, v)| v)
-        .collect();
+    let fetched: Vec<String> = t.query_values("GetRoleCredentials", "role_name");
     assert_eq!(
         fetched,
         [

@@ -149,6 +149,19 @@ impl TestEnv {
         })
     }
 
+    /// The values of query parameter `key` in every request the fake got
+    /// for `op`, oldest first.
+    pub fn query_values(&self, op: &str, key: &str) -> Vec<String> {
+        self.fake
+            .requests()
+            .into_iter()
+            .filter(|q| q.op == op)
+            .flat_map(|q| q.query)
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v)
+            .collect()
+    }
+
     /// Writes a token cache file the way the AWS CLI does, for a fresh token
     /// issued by the fake, expiring at `expires_at`.
     pub fn write_cli_token(&self, key: &str, expires_at: &str) -> fake_idc::IssuedToken {

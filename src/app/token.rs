@@ -20,6 +20,7 @@ use crate::portal::Portal;
 use crate::store::config::Config;
 use crate::store::token_cache::{self, Registration, TOKEN_REFRESH_WINDOW, Token};
 use crate::store::{cache, fsutil, known_sessions, role_cache};
+use crate::util::secret::Secret;
 use crate::util::{clock, log};
 
 /// Which interactive flow to use.
@@ -154,20 +155,38 @@ fn refresh_locked(ctx: &Ctx, session: &Session, path: &Path, seen: &Token) -> Re
         return Err(Error::Login("the token is not refreshable".into()));
     };
     let resp = oidc.refresh(id, secret, rt)?;
-    let expires_at = clock::format(resp.expires_at(clock::now())?);
-    let token = Token {
-        start_url: Some(session.start_url.clone()),
-        region: Some(session.region.clone()),
-        access_token: resp.access_token,
-        expires_at,
-        client_id: seen.client_id.clone(),
-        client_secret: seen.client_secret.clone(),
-        registration_expires_at: seen.registration_expires_at.clone(),
-        // botocore keeps a refresh token only when the answer had one.
-        refresh_token: resp.refresh_token,
-    };
+    let token = issued_token(
+        session,
+        resp,
+        seen.client_id.clone(),
+        seen.client_secret.clone(),
+        seen.registration_expires_at.clone(),
+    )?;
     cache::store(path, &token)?;
     Ok(token)
+}
+
+/// The cache entry for a token the service just issued to a registration:
+/// stamped with the session's start URL and region (what `load_token` checks),
+/// its lifetime read with bounds. botocore keeps a refresh token only when
+/// the answer had one, and so does this.
+fn issued_token(
+    session: &Session,
+    resp: TokenResponse,
+    client_id: Option<String>,
+    client_secret: Option<Secret>,
+    registration_expires_at: Option<String>,
+) -> Result<Token> {
+    Ok(Token {
+        start_url: Some(session.start_url.clone()),
+        region: Some(session.region.clone()),
+        expires_at: clock::format(resp.expires_at(clock::now())?),
+        access_token: resp.access_token,
+        client_id,
+        client_secret,
+        registration_expires_at,
+        refresh_token: resp.refresh_token,
+    })
 }
 
 /// Runs an interactive login and writes the token file(s).
@@ -205,17 +224,13 @@ pub fn login(ctx: &Ctx, cfg: &Config, session: &Session, opts: &LoginOptions) ->
         }
         other => other?,
     };
-    let expires_at = clock::format(resp.expires_at(clock::now())?);
-    let token = Token {
-        start_url: Some(session.start_url.clone()),
-        region: Some(session.region.clone()),
-        access_token: resp.access_token,
-        expires_at,
-        client_id: Some(reg.client_id),
-        client_secret: Some(reg.client_secret),
-        registration_expires_at: Some(reg.expires_at),
-        refresh_token: resp.refresh_token,
-    };
+    let token = issued_token(
+        session,
+        resp,
+        Some(reg.client_id),
+        Some(reg.client_secret),
+        Some(reg.expires_at),
+    )?;
     for path in token_paths(ctx, cfg, session, opts.start_url_key) {
         cache::store(&path, &token)?;
     }
