@@ -423,10 +423,7 @@ fn completion_scripts_and_names() {
 #[test]
 fn a_binary_path_with_spaces_is_quoted_in_credential_process() {
     let t = with_profile("cp_spaces");
-    let dir = t.root.join("my tools");
-    std::fs::create_dir_all(&dir).unwrap();
-    let copy = dir.join("sso-config");
-    std::fs::copy(BIN, &copy).unwrap();
+    let copy = copy_binary(&t.root.join("my tools"));
     let out = Command::new(&copy)
         .args([
             "--style",

@@ -3,7 +3,7 @@
 //! exit 2 before anything is written, and every `credential_process` line
 //! gives the same argv to `sh -c` and to botocore's `shlex.split`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::util::*;
@@ -329,20 +329,6 @@ fn a_profile_name_that_cannot_be_a_credentials_section_is_refused() {
 
 /// A directory name with every character a shell or `shlex` treats specially.
 const HOSTILE_DIR: &str = "bin dir $HOME `id` ; #c 'q' \"d\" (p) & \\ ü #";
-
-/// Puts the binary under test into `dir`: a hard link (same file system), else
-/// a copy made by `cp`. Never a copy written by this process: while its write
-/// descriptor is open, a child forked by a parallel test holds it too, and
-/// running the copy then fails with "text file busy".
-fn copy_binary(dir: &Path) -> PathBuf {
-    std::fs::create_dir_all(dir).unwrap();
-    let bin = dir.join("sso-config");
-    if std::fs::hard_link(BIN, &bin).is_err() {
-        let status = Command::new("cp").arg(BIN).arg(&bin).status().unwrap();
-        assert!(status.success());
-    }
-    bin
-}
 
 /// The argv `sh -c` gives a program for `line` (the line's first word is the
 /// program, so `printf` stands in before it).

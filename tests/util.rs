@@ -294,6 +294,20 @@ impl Running {
     }
 }
 
+/// Puts the binary under test into `dir`: a hard link (same file system), else
+/// a copy made by `cp`. Never a copy written by this process: while its write
+/// descriptor is open, a child forked by a parallel test holds it too, and
+/// running the copy then fails with "text file busy".
+pub fn copy_binary(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let bin = dir.join("sso-config");
+    if std::fs::hard_link(BIN, &bin).is_err() {
+        let status = Command::new("cp").arg(BIN).arg(&bin).status().unwrap();
+        assert!(status.success());
+    }
+    bin
+}
+
 /// Plays the browser: GET `url`, then follow redirects to the loopback callback.
 /// Returns the final HTTP status.
 pub fn browse(url: &str) -> u16 {
