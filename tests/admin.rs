@@ -728,6 +728,30 @@ fn identity_center_profiles_use_the_cached_login() {
 }
 
 #[test]
+fn assume_role_goes_where_the_profiles_services_section_says() {
+    let mut t = admin_env("admin_assume_services");
+    // STS only through the config: a [services] entry that is not read
+    // fails on a closed loopback port.
+    t.env("AWS_ENDPOINT_URL_STS", "")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
+    let admin = TestKey::Admin.credentials();
+    write_credentials(
+        &t,
+        &format!(
+            "[base]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            admin.access_key_id, admin.secret_access_key
+        ),
+    );
+    t.write_config(&format!(
+        "[profile org-admin]\nrole_arn = arn:aws:iam::234567890123:role/OrgAdmin\nsource_profile = base\nregion = {REGION}\nservices = local\n\n[services local]\nsts =\n  endpoint_url = {}\n",
+        t.fake.url()
+    ));
+    let me = whoami(&t, &["--profile", "org-admin"]);
+    assert!(me["arn"].contains("assumed-role/OrgAdmin"), "{me:?}");
+    assert_eq!(t.fake.hits("sts:AssumeRole"), 1);
+}
+
+#[test]
 fn assumed_roles_through_a_source_profile() {
     let mut t = admin_env("admin_assume_role");
     let admin = TestKey::Admin.credentials();

@@ -27,7 +27,7 @@ use time::OffsetDateTime;
 
 use crate::app::context::Ctx;
 use crate::app::role::{self, RoleFlags, RoleTarget};
-use crate::app::session::SessionFlags;
+use crate::app::session::{self, SessionFlags};
 use crate::aws::signed::SignedClient;
 use crate::aws::sts;
 use crate::error::{Error, Result};
@@ -401,7 +401,12 @@ impl<'a> Resolver<'a> {
                 ))
             })?),
         };
-        let client = source.client(self.ctx, self.region);
+        // The assuming profile's `[services] sts` / `endpoint_url` apply, as
+        // in the SDKs.
+        let configured = session::configured_endpoints(self.cfg, profile);
+        let client = source
+            .client(self.ctx, self.region)
+            .with_configured(&configured);
         let input = sts::AssumeRole {
             role_arn,
             session_name: &session_name,
