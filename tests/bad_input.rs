@@ -180,3 +180,17 @@ fn help_and_version_go_to_stdout() {
     v.code(0);
     assert!(v.stdout.starts_with("sso-config "));
 }
+
+#[test]
+fn a_mistyped_command_gets_the_closest_one() {
+    let t = TestEnv::new("typo_command");
+    t.run(["genrate"])
+        .code(2)
+        .one_error_line("unknown command 'genrate' (did you mean 'generate'?)");
+    t.run(["help", "credentials-process"])
+        .code(2)
+        .one_error_line("(did you mean 'credential-process'?)");
+    t.run(["xyzzy"])
+        .code(2)
+        .one_error_line("unknown command 'xyzzy';");
+}

@@ -28,6 +28,7 @@ use std::ffi::OsString;
 
 use crate::app::context::Ctx;
 use crate::error::{Error, Result};
+use crate::util::suggest;
 use args::{Global, Parser, Tok};
 
 pub use generate::put_back_emptied_config;
@@ -172,12 +173,31 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli> {
         Some("admin") => (admin::USAGE, admin::parse(p, g)?.map(Command::Admin)),
         Some(other) => {
             return Err(Error::Usage(format!(
-                "unknown command '{other}'; run 'sso-config --help' for the list"
+                "unknown command '{other}'{}; run 'sso-config --help' for the list",
+                suggest::hint(other, COMMANDS, false)
             )));
         }
     };
     Ok(cli(global, usage, command))
 }
+
+/// Every command word, for "did you mean …?".
+const COMMANDS: [&str; 14] = [
+    "generate",
+    "login",
+    "logout",
+    "roles",
+    "credential-process",
+    "export",
+    "env",
+    "exec",
+    "run-as",
+    "console",
+    "check",
+    "completion",
+    "admin",
+    "help",
+];
 
 /// The command to run, or its help when its parser met `-h`.
 fn cli(global: Global, usage: &'static str, command: Option<Command>) -> Cli {
@@ -204,7 +224,12 @@ fn help_for(cmd: &str) -> Result<&'static str> {
         "role" => args::ROLE_HELP,
         other => {
             return Err(Error::Usage(format!(
-                "no help for unknown command '{other}'"
+                "no help for unknown command '{other}'{}",
+                suggest::hint(
+                    other,
+                    COMMANDS.iter().copied().chain(["session", "role"]),
+                    false
+                )
             )));
         }
     })

@@ -16,6 +16,7 @@ pub mod pool;
 pub mod rand;
 pub mod secret;
 pub mod shell;
+pub mod suggest;
 pub mod text;
 pub mod url;
 pub mod xml;
