@@ -867,6 +867,18 @@ mod tests {
     }
 
     #[test]
+    fn a_dash_next_to_the_templates_separator_goes() {
+        // issue 10's example: the `)` becomes a `-` that would sit before
+        // the template's `.`; it is dropped, not kept as "EU-.".
+        assert_eq!(
+            name_of(&opts(), "Security: Audit & Logs (EU)", "ReadOnlyAccess"),
+            "Security-Audit-Logs-EU.ReadOnlyAccess"
+        );
+        let o = with_template("{account_name}_{role_name}@{region}+x");
+        assert_eq!(name_of(&o, "(EU)", "(Admin)"), "EU_Admin@+x");
+    }
+
+    #[test]
     fn sanitizing_happens_after_filling() {
         // A separator from the template and one from a value collapse together.
         let o = with_template("{account_name}-{role_name}");
