@@ -317,7 +317,7 @@ fn console_url_through_the_federation_endpoint() {
     r.code(0);
     let login = r.stdout.trim();
     assert!(
-        login.starts_with(&format!("{url}/federation?Action=login&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2Fs3%2Fhome&SigninToken=")),
+        login.starts_with(&format!("{url}/federation?Action=login&Destination=https%3A%2F%2Feu-west-1.console.aws.amazon.com%2Fs3%2Fhome%3Fregion%3Deu-west-1&SigninToken=")),
         "{login}"
     );
     assert_eq!(t.fake.hits("GetSigninToken"), 1);

@@ -153,6 +153,7 @@ fn check_flags(flags: &SessionFlags) -> Result<()> {
 /// `AWS_DEFAULT_SSO_*` variables; the only `[sso-session]` in the file.
 pub fn resolve_session(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<Session> {
     check_flags(flags)?;
+    check_region_has_url(flags, env)?;
     if let Some(url) = &flags.start_url {
         // Typed by hand or pasted from a browser: cleaned before it names a
         // session, a cache file or a request.
@@ -181,9 +182,12 @@ pub fn resolve_session(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<
         let origin = if from_env { "AWS_PROFILE" } else { "--profile" };
         return profile_session(cfg, p, origin);
     }
+    // `--sso-region` here is the region of this start URL (see
+    // `check_region_has_url`), and a flag beats its variable.
+    let env_region = flags.sso_region.as_deref();
     if let (Some(url), Some(region)) = (
         env.get("AWS_DEFAULT_SSO_START_URL"),
-        env.get("AWS_DEFAULT_SSO_REGION"),
+        env_region.or_else(|| env.get("AWS_DEFAULT_SSO_REGION")),
     ) {
         let url = normalize_start_url(url);
         let name = session_name_from_url(url);
@@ -214,6 +218,34 @@ pub fn resolve_session(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<
     Err(Error::Config(format!(
         "which Identity Center? {found}; use --sso-session NAME, --profile NAME, or --start-url URL --sso-region REGION"
     )))
+}
+
+/// `--sso-region` is the region of a start URL: of `--start-url`, or of
+/// `AWS_DEFAULT_SSO_START_URL` when that is what selects the session. Given
+/// with anything else it would be silently ignored (a configured session or
+/// profile has its own `sso_region`), so it is a usage error.
+fn check_region_has_url(flags: &SessionFlags, env: &Env) -> Result<()> {
+    if flags.sso_region.is_none() || flags.start_url.is_some() {
+        return Ok(());
+    }
+    let other = if flags.sso_session.is_some() {
+        Some("--sso-session")
+    } else if flags.profile.is_some() {
+        Some("--profile")
+    } else if env.get("AWS_PROFILE").is_some() {
+        Some("AWS_PROFILE")
+    } else {
+        None
+    };
+    match (other, env.get("AWS_DEFAULT_SSO_START_URL")) {
+        (None, Some(_)) => Ok(()),
+        (Some(other), _) => Err(Error::Usage(format!(
+            "--sso-region goes with --start-url; the session {other} selects has its own sso_region"
+        ))),
+        (None, None) => Err(Error::Usage(
+            "--sso-region goes with --start-url URL (the region of that start URL)".into(),
+        )),
+    }
 }
 
 /// The session a `login` remembered (see `store::known_sessions`), for when
@@ -478,6 +510,43 @@ mod tests {
             s.endpoint(Service::Portal, &env_wins).unwrap().base,
             "https://env.example"
         );
+    }
+
+    #[test]
+    fn sso_region_without_a_start_url_is_a_usage_error() {
+        let c = cfg(TWO);
+        let region = |more: SessionFlags| SessionFlags {
+            sso_region: Some("eu-west-1".into()),
+            ..more
+        };
+        for (flags, env) in [
+            (region(SessionFlags::default()), Env::default()),
+            (
+                region(SessionFlags {
+                    sso_session: Some("a".into()),
+                    ..Default::default()
+                }),
+                Env::default(),
+            ),
+            (
+                region(SessionFlags::default()),
+                Env::of(&[
+                    ("AWS_PROFILE", "p"),
+                    ("AWS_DEFAULT_SSO_START_URL", "https://x.awsapps.com/start"),
+                ]),
+            ),
+        ] {
+            let e = resolve_session(&c, &flags, &env).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{e}");
+            assert!(e.to_string().contains("--sso-region goes with --start-url"));
+        }
+        // With the start URL from AWS_DEFAULT_SSO_START_URL it is that URL's region.
+        let env = Env::of(&[
+            ("AWS_DEFAULT_SSO_START_URL", "https://x.awsapps.com/start"),
+            ("AWS_DEFAULT_SSO_REGION", "us-east-1"),
+        ]);
+        let s = resolve_session(&c, &region(SessionFlags::default()), &env).unwrap();
+        assert_eq!((s.name.as_str(), s.region.as_str()), ("x", "eu-west-1"));
     }
 
     #[test]

@@ -17,6 +17,10 @@ pub const USAGE: &str = "\
 Usage: sso-config console [ROLE OPTIONS] [--destination URL-or-path] [--duration SECS] [--print]
 
 Opens the AWS console as the role (federated sign-in); --print prints the URL instead.
+
+  --destination PATH   a console path such as /ec2/home opens in the role's region
+                       (region=R is added unless the path has one); a full https://
+                       URL is used as given
 ";
 
 /// `console` flags.
