@@ -528,20 +528,20 @@ impl Document {
 /// Editing. Each edit replaces whole lines, writes new lines with the file's first line
 /// ending, and re-parses the result; if that fails the document is left as it was.
 impl Document {
-    /// The 0-based line range of the managed block, from the line equal to `begin` through the
-    /// line equal to `end` (lines compared without trailing whitespace), or `None` when neither
-    /// marker is present. Sections whose `span.start` lies in the range belong to the block.
+    /// The 0-based line range of the managed block, from its start line (see [`is_begin`]:
+    /// `begin`, alone or followed by a blank and a note) through the line equal to `end`
+    /// (lines compared without trailing whitespace), or `None` when neither marker is present.
+    /// Sections whose `span.start` lies in the range belong to the block.
     pub fn block_range(&self, begin: &str, end: &str) -> Result<Option<Range<usize>>, EditError> {
         check_markers(begin, end)?;
-        let find = |marker: &str| -> Vec<usize> {
+        let find = |is: &dyn Fn(&str) -> bool| -> Vec<usize> {
             let lines = self.lines.iter().enumerate();
-            lines
-                .filter(|(_, l)| l.trim_end() == marker.trim_end())
-                .map(|(i, _)| i)
-                .collect()
+            lines.filter(|(_, l)| is(l)).map(|(i, _)| i).collect()
         };
+        let begins = find(&|l| is_begin(l, begin));
+        let ends = find(&|l| l.trim_end() == end.trim_end());
         let fail = |i: usize, msg: String| Err(EditError::Markers(ParseError { line: i + 1, msg }));
-        match (find(begin).as_slice(), find(end).as_slice()) {
+        match (begins.as_slice(), ends.as_slice()) {
             ([], []) => Ok(None),
             ([b], [e]) if b < e => Ok(Some(*b..*e + 1)),
             ([_, b, ..], _) => fail(*b, format!("second managed-block start {begin:?}")),
@@ -552,8 +552,61 @@ impl Document {
         }
     }
 
+    /// The note on the managed block's start line (the text after `begin`, trimmed; empty
+    /// when there is none) and that line's 1-based number, or `None` without a block.
+    pub fn block_note(&self, begin: &str, end: &str) -> Result<Option<(usize, &str)>, EditError> {
+        let Some(range) = self.block_range(begin, end)? else {
+            return Ok(None);
+        };
+        let line = self.lines[range.start].trim_end();
+        let note = line.strip_prefix(begin.trim_end()).unwrap_or("").trim();
+        Ok(Some((range.start + 1, note)))
+    }
+
+    /// Writes `note` on the start line of the existing managed block: `begin`, a blank and the
+    /// note (`begin` alone for an empty note). The note is a comment's text, so it must stay
+    /// on its line: a control character, a line separator or a bidi override is refused. A
+    /// start line that already reads so is kept byte for byte.
+    pub fn set_block_note(&mut self, begin: &str, end: &str, note: &str) -> Result<(), EditError> {
+        if let Some(c) = note.chars().find(|c| text::is_unsafe(*c)) {
+            let msg = format!(
+                "managed block note has a control character (U+{:04X})",
+                c as u32
+            );
+            return Err(EditError::Invalid(msg));
+        }
+        let Some(range) = self.block_range(begin, end)? else {
+            return Err(EditError::Invalid("no managed block to note".to_string()));
+        };
+        let note = note.trim();
+        let begin = begin.trim_end();
+        let wanted = match note {
+            "" => begin.to_string(),
+            _ => format!("{begin} {note}"),
+        };
+        let old = &self.lines[range.start];
+        if old.trim_end() == wanted {
+            return Ok(());
+        }
+        let eol = &old[old.trim_end_matches(['\n', '\r']).len()..];
+        let new = vec![format!("{wanted}{eol}")];
+        self.apply(Edit {
+            at: range.start..range.start + 1,
+            new,
+        })
+    }
+
+    /// Appends `body` (sections made by [`render`]) at the end of the file, after a blank
+    /// line. Refused when the result would not parse, e.g. when a section in `body` exists
+    /// already.
+    pub fn append(&mut self, body: &Rendered) -> Result<(), EditError> {
+        let eol = self.eol();
+        let lines: Vec<String> = body.as_str().lines().map(|l| format!("{l}{eol}")).collect();
+        self.apply(self.append_edit(lines))
+    }
+
     /// Puts `body` between the `begin` and `end` marker lines (one-line comments). An existing
-    /// block keeps its marker lines verbatim and gets the new body; otherwise the block is
+    /// block keeps its marker lines verbatim (a note included) and gets the new body; otherwise the block is
     /// appended at the end after a blank line. `body` must stand alone: no key before its
     /// first header, no marker line, and no section that also exists outside the block.
     pub fn replace_block(
@@ -709,13 +762,22 @@ fn check_markers(begin: &str, end: &str) -> Result<(), EditError> {
     Ok(())
 }
 
+/// Whether `line` starts a managed block: it is `begin`, or `begin` followed by a blank and
+/// a note (trailing whitespace ignored). The blank keeps `# BEGIN x` from matching the start
+/// of `# BEGIN x2`.
+fn is_begin(line: &str, begin: &str) -> bool {
+    line.trim_end()
+        .strip_prefix(begin.trim_end())
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(text::is_blank))
+}
+
 /// The lines of a managed block's body, checked to parse on their own.
 fn block_body(body: &str, begin: &str, end: &str, eol: &str) -> Result<Vec<String>, EditError> {
     let lines: Vec<String> = body.lines().map(|l| format!("{l}{eol}")).collect();
     if let Err(e) = index(&lines) {
         return Err(EditError::Invalid(format!("managed block body: {e}")));
     }
-    let is_marker = |l: &String| [begin, end].iter().any(|m| l.trim_end() == m.trim_end());
+    let is_marker = |l: &String| is_begin(l, begin) || l.trim_end() == end.trim_end();
     if lines.iter().any(is_marker) {
         return Err(EditError::Invalid(
             "managed block body contains a block marker".to_string(),
@@ -1376,6 +1438,80 @@ mod tests {
             .collect();
         assert_eq!(outside, ["profile mine", "profile after"]);
         assert_eq!(doc("[a]\n").block_range(BEGIN, END), Ok(None));
+    }
+
+    #[test]
+    fn a_block_start_line_may_carry_a_note() {
+        let text = "[a]\r\n# BEGIN sso-config --region 'eu west'  \r\n[profile gen]\r\n# END sso-config\r\n";
+        let mut d = doc(text);
+        assert_eq!(d.block_range(BEGIN, END), Ok(Some(1..4)));
+        assert_eq!(
+            d.block_note(BEGIN, END),
+            Ok(Some((2, "--region 'eu west'")))
+        );
+        // The body is replaced, the start line with its note kept.
+        d.replace_block(BEGIN, END, &raw(BODY)).unwrap();
+        assert!(d.to_text().contains(
+            "# BEGIN sso-config --region 'eu west'  \r\n[profile gen]\r\nregion = r\r\n"
+        ));
+        // The same note keeps the line byte for byte; another replaces it.
+        d.set_block_note(BEGIN, END, "--region 'eu west'").unwrap();
+        assert!(d.to_text().contains("'eu west'  \r\n"));
+        d.set_block_note(BEGIN, END, "--lower").unwrap();
+        assert!(
+            d.to_text()
+                .contains("\r\n# BEGIN sso-config --lower\r\n[profile gen]")
+        );
+        d.set_block_note(BEGIN, END, "").unwrap();
+        assert!(
+            d.to_text()
+                .contains("\r\n# BEGIN sso-config\r\n[profile gen]")
+        );
+        assert_eq!(d.block_note(BEGIN, END), Ok(Some((2, ""))));
+        // Nothing can leave the comment line.
+        let before = d.to_text();
+        for bad in [
+            "a\n[profile evil]",
+            "a\rb",
+            "a\u{2028}b",
+            "\u{202e}x",
+            "\u{85}",
+        ] {
+            assert!(
+                matches!(
+                    d.set_block_note(BEGIN, END, bad),
+                    Err(EditError::Invalid(_))
+                ),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(d.to_text(), before);
+        // Another block's marker is not this one's start with a note.
+        let other = doc("# BEGIN sso-config2\n# END sso-config2\n");
+        assert_eq!(other.block_range(BEGIN, END), Ok(None));
+        assert!(doc("[a]\n").set_block_note(BEGIN, END, "x").is_err());
+        // Two start lines, one with a note, are two starts.
+        let two = doc("# BEGIN sso-config\n# BEGIN sso-config x\n# END sso-config\n");
+        assert!(matches!(
+            two.block_range(BEGIN, END),
+            Err(EditError::Markers(_))
+        ));
+    }
+
+    #[test]
+    fn append_adds_rendered_sections_and_refuses_a_duplicate() {
+        let mut d = doc("[profile a]\r\nk = v");
+        let keys = [("sso_region".to_string(), "eu-west-1".to_string())];
+        let body = render(&[(Header::SsoSession("corp"), &keys[..])]).unwrap();
+        d.append(&body).unwrap();
+        assert_eq!(
+            d.to_text(),
+            "[profile a]\r\nk = v\r\n\r\n[sso-session corp]\r\nsso_region = eu-west-1\r\n"
+        );
+        assert!(d.sso_session("corp").is_some());
+        let before = d.to_text();
+        assert!(matches!(d.append(&body), Err(EditError::WouldBreak(_))));
+        assert_eq!(d.to_text(), before);
     }
 
     #[test]

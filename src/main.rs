@@ -22,14 +22,17 @@ mod util;
 use std::process::ExitCode;
 
 use app::context::Ctx;
+use app::profiles::Invocation;
 use cmd::Cli;
 use error::{Error, Result};
 use util::env::Env;
 use util::log;
 
 fn main() -> ExitCode {
-    let result = match cmd::parse(std::env::args_os().skip(1)) {
-        Ok(cli) => run(cli),
+    let mut args = std::env::args_os();
+    let argv0 = args.next();
+    let result = match cmd::parse(args) {
+        Ok(cli) => run(cli, argv0),
         Err(e) => {
             // `sso-config --typo > ~/.aws/config`: the shell has emptied the
             // config before the parser found the typo.
@@ -48,7 +51,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
+fn run(cli: Cli, argv0: Option<std::ffi::OsString>) -> Result<()> {
     let (global, command) = match cli {
         Cli::Help(text) => return cmd::print(text),
         Cli::Version => return cmd::print(concat!("sso-config ", env!("CARGO_PKG_VERSION"), "\n")),
@@ -56,5 +59,11 @@ fn run(cli: Cli) -> Result<()> {
     };
     log::set_debug(global.debug);
     let ctx = Ctx::new(Env::from_process(), global.no_browser)?;
-    command.run(&ctx, &global)
+    // How this binary was started, the one place that asks the process.
+    let program = Invocation {
+        argv0,
+        current_exe: std::env::current_exe().ok(),
+        cwd: std::env::current_dir().ok(),
+    };
+    command.run(&ctx, &global, &program)
 }

@@ -180,7 +180,7 @@ fn write_merges_a_managed_block_and_keeps_every_other_byte() {
         pruned.starts_with(&cfg) && pruned.ends_with("\n[profile tail]\nregion = x\n"),
         "{pruned}"
     );
-    assert!(!pruned.contains("Sandbox"));
+    assert!(!pruned.contains("[profile Sandbox"));
 }
 
 #[test]
@@ -196,7 +196,7 @@ fn dry_run_prints_a_diff_and_writes_nothing() {
     assert!(r.stdout.starts_with("--- "), "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("\n+# BEGIN sso-config corp\n+[profile Management.AdministratorAccess]\n"),
+            .contains("\n+# BEGIN sso-config corp --include-account Management\n+[profile Management.AdministratorAccess]\n"),
         "{}",
         r.stdout
     );
@@ -235,7 +235,9 @@ fn write_to_a_new_file() {
     .code(0);
     let text = std::fs::read_to_string(&target).unwrap();
     assert!(
-        text.starts_with("# BEGIN sso-config corp\n[sso-session corp]\n"),
+        text.starts_with(
+            "# BEGIN sso-config corp --include-account Management\n[sso-session corp]\n"
+        ),
         "{text}"
     );
 }

@@ -113,7 +113,10 @@ fn a_dangling_symlink_gets_its_target_created_as_the_shell_would() {
             .is_symlink()
     );
     let text = fs::read_to_string(&target).unwrap();
-    assert!(text.starts_with("# BEGIN sso-config corp\n"), "{text}");
+    assert!(
+        text.starts_with("# BEGIN sso-config corp --include-account Management\n"),
+        "{text}"
+    );
 
     // A link into a folder that does not exist is not a reason to create one.
     let nowhere = t.root.join("unmounted/disk/config");
@@ -244,7 +247,11 @@ fn ten_parallel_writes_of_the_config_leave_ten_blocks() {
     assert!(after.starts_with(&before), "{after}");
     for n in &names {
         assert_eq!(
-            after.matches(&format!("# BEGIN sso-config {n}\n")).count(),
+            after
+                .matches(&format!(
+                    "# BEGIN sso-config {n} --name '{{session}}.{{role_name}}' --include-account Management\n"
+                ))
+                .count(),
             1,
             "block {n} lost:\n{after}"
         );
@@ -319,7 +326,9 @@ fn a_killed_runs_temporary_file_is_removed_by_the_next_write_a_live_ones_is_not(
     assert!(other.exists());
     drop(held);
     // The next write (a change: every account now).
-    t.run(["--write"]).code(0).stderr_has("added");
+    t.run(["--write", "--include-account", "*"])
+        .code(0)
+        .stderr_has("added");
     assert!(!live.exists(), "unlocked now, so stale");
     assert_eq!(temp_files(&aws), Vec::<String>::new());
 }
@@ -399,7 +408,7 @@ fn redirecting_into_the_config_without_a_copy_writes_a_complete_config() {
     let after = t.read_config();
     assert!(
         after.starts_with(&format!(
-            "# BEGIN sso-config corp\n{}",
+            "# BEGIN sso-config corp --include-account Management\n{}",
             t.session_config("corp")
         )),
         "{after}"
@@ -422,18 +431,16 @@ fn a_typo_redirected_into_the_config_puts_it_back() {
 #[test]
 fn redirecting_into_a_config_never_seen_uses_the_session_of_the_last_login() {
     let t = TestEnv::new("w_redirect_remembered");
-    // A fresh machine: no config at all, a login by flags.
+    // A fresh machine: no config at all, a login by the environment (a
+    // login by flags would write its [sso-session] into the config).
     fs::remove_file(t.config_path()).unwrap();
     let url = t.fake.org().start_url.clone();
-    t.run([
-        "login",
-        "--device-code",
-        "--start-url",
-        &url,
-        "--sso-region",
-        "us-east-1",
-    ])
-    .code(0);
+    let mut login = t.command(["login", "--device-code"]);
+    login
+        .env("AWS_DEFAULT_SSO_START_URL", &url)
+        .env("AWS_DEFAULT_SSO_REGION", "us-east-1");
+    Run::new(format!("{login:?}"), login.output().unwrap()).code(0);
+    assert!(!t.config_path().exists());
     let r = redirect(&t, "--include-account Management", ">", &t.config_path());
     r.code(0)
         .stderr_has("hand-written content could not be restored");

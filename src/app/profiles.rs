@@ -6,15 +6,17 @@ or merged into the config file between `# BEGIN sso-config SESSION` and
 */
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use crate::app::listing::AccountRoles;
 use crate::app::naming::{self, Entry, Filters, Named, NamingOptions, RegionRule};
 use crate::app::session::{self, Session};
 use crate::error::{Error, Result};
-use crate::ini::{self, Document, Header, Rendered, SectionKind};
+use crate::ini::{self, Document, Header, Rendered, Section, SectionKind};
 use crate::store::config::{self, Config};
 use crate::store::paths::Paths;
+use crate::store::token_cache::normalize_start_url;
 use crate::store::{config_copy, fsutil};
 use crate::util::env::Env;
 use crate::util::{log, shell, text};
@@ -71,11 +73,12 @@ pub fn build(
     env: &Env,
     session: &Session,
     opts: &ProfileOptions,
+    program: &Invocation,
     listing: &[AccountRoles],
 ) -> Result<Vec<Profile>> {
     let fallback = fallback_region(env, session)?;
     let program = match opts.style {
-        Style::CredentialProcess => self_path()?,
+        Style::CredentialProcess => self_path(program, env)?,
         _ => String::new(),
     };
     let mut entries = Vec::new();
@@ -185,13 +188,78 @@ fn credential_process(program: &str, session: &Session, e: &Entry) -> String {
     )
 }
 
-/// The absolute path of the running binary, quoted as the first word of a
+/// How this binary was started, captured by `main` (the one place that asks
+/// the process) and handed down as data.
+#[derive(Debug, Clone, Default)]
+pub struct Invocation {
+    /// `argv[0]` as the user (or the shell) gave it.
+    pub argv0: Option<OsString>,
+    /// The file the kernel runs (`std::env::current_exe`), symlinks resolved.
+    pub current_exe: Option<PathBuf>,
+    /// The working directory, to make a relative `argv[0]` absolute.
+    pub cwd: Option<PathBuf>,
+}
+
+/// The path a `credential_process` line names: the binary as the user
+/// invoked it ([`invoked_path`]) when that is the running file, so that an
+/// install symlink such as `/usr/local/bin/sso-config` stays in the config
+/// and survives an upgrade that moves its target; else the running file
+/// itself; `sso-config` (found on PATH) when neither is known.
+fn program_path(inv: &Invocation, env: &Env) -> OsString {
+    let exe = inv.current_exe.as_deref();
+    match (invoked_path(inv, env.get("PATH")), exe) {
+        (Some(p), Some(exe)) if same_file(&p, exe) => p.into_os_string(),
+        (_, Some(exe)) => exe.as_os_str().to_os_string(),
+        (_, None) => "sso-config".into(),
+    }
+}
+
+/// `argv[0]` made absolute the way the shell found it: a word with a `/` is
+/// a path (relative to the working directory), any other word the first
+/// executable file of that name on `PATH` (an empty entry is the working
+/// directory). `.` components are dropped; symlinks are kept, they are the
+/// point.
+fn invoked_path(inv: &Invocation, path_var: Option<&str>) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::PermissionsExt;
+    let argv0 = Path::new(inv.argv0.as_deref()?);
+    let absolute = |p: &Path| -> Option<PathBuf> {
+        let p = match p.is_absolute() {
+            true => p.to_path_buf(),
+            false => inv.cwd.as_deref()?.join(p),
+        };
+        Some(p.components().collect())
+    };
+    if argv0.as_os_str().is_empty() {
+        return None;
+    }
+    if argv0.as_os_str().as_bytes().contains(&b'/') {
+        return absolute(argv0);
+    }
+    let executable = |p: &Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    path_var?
+        .split(':')
+        .map(|dir| Path::new(if dir.is_empty() { "." } else { dir }).join(argv0))
+        .find(|p| executable(p))
+        .and_then(|p| absolute(&p))
+}
+
+/// Whether two paths name the same file (device and inode, links followed).
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+/// The path of this binary ([`program_path`]), quoted as the first word of a
 /// `credential_process` line. A path that is not UTF-8 or holds a control
 /// character (a newline would end the INI value) cannot be written.
-fn self_path() -> Result<String> {
-    let path = std::env::current_exe()
-        .map(|p| p.into_os_string())
-        .unwrap_or_else(|_| "sso-config".into());
+fn self_path(inv: &Invocation, env: &Env) -> Result<String> {
+    let path = program_path(inv, env);
     let refuse = |why: &str| {
         Error::Config(format!(
             "--style credential-process: the path of this binary {} {why}, so no credential_process line can name it; move the binary",
@@ -221,7 +289,23 @@ fn session_keys(session: &Session) -> Vec<(String, String)> {
 /// environment or the user's own config file (where a value may span
 /// continuation lines or hold an escape character); the fallback region from
 /// the environment; and for `credential-process` the path of this binary.
-pub fn check_inputs(env: &Env, session: &Session, style: Style) -> Result<()> {
+pub fn check_inputs(
+    env: &Env,
+    session: &Session,
+    style: Style,
+    program: &Invocation,
+) -> Result<()> {
+    check_session(session)?;
+    fallback_region(env, session)?;
+    if style == Style::CredentialProcess {
+        self_path(program, env)?;
+    }
+    Ok(())
+}
+
+/// Checks what an `[sso-session]` section of `session` would hold: its name
+/// (also the block markers' and `sso_session =`), start URL, region, scopes.
+pub fn check_session(session: &Session) -> Result<()> {
     let bad = |what: &str, why: &dyn std::fmt::Display| {
         Error::Config(format!(
             "cannot write the {what} of the session ({}): {why}",
@@ -245,10 +329,6 @@ pub fn check_inputs(env: &Env, session: &Session, style: Style) -> Result<()> {
             text::shown(&session.region)
         );
         return Err(bad("sso_region", &why));
-    }
-    fallback_region(env, session)?;
-    if style == Style::CredentialProcess {
-        self_path()?;
     }
     Ok(())
 }
@@ -295,19 +375,41 @@ pub struct Target {
     original: String,
     /// Lines of the existing managed block.
     block: Option<std::ops::Range<usize>>,
-    /// An identical `[sso-session]` exists outside the block: do not write another.
-    reuse_session: bool,
+    /// The `[sso-session NAME]` outside the block, if any: `Ok` when its
+    /// start URL and region are the session's, else `Err(line)`.
+    outside: Option<std::result::Result<(), usize>>,
+    /// The note on the block's BEGIN line (the recorded flags) and its line.
+    recorded: Option<(usize, String)>,
+}
+
+impl Target {
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The generate flags recorded in the block's BEGIN line, as written
+    /// there, with that line's number; `None` when there are none.
+    pub fn recorded(&self) -> Option<(usize, &str)> {
+        let (line, note) = self.recorded.as_ref()?;
+        (!note.is_empty()).then_some((*line, note.as_str()))
+    }
+
+    /// Refuses a `[sso-session]` of the session's name outside the block
+    /// whose start URL or region differ (cli.md, "Settled details"); the
+    /// `legacy` style writes no session section and does not mind.
+    pub fn check(&self, session: &Session, style: Style) -> Result<()> {
+        match self.outside {
+            Some(Err(line)) if style != Style::Legacy => Err(conflict(&self.path, line, session)),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Reads `file` (the config file when `None`) and checks that the session's
 /// block can be written into it. A file that is not a regular one (a FIFO, a
 /// directory, a link to one) is refused before it is read.
-pub fn load_target(
-    cfg: &Config,
-    file: Option<&Path>,
-    session: &Session,
-    style: Style,
-) -> Result<Target> {
+pub fn load_target(cfg: &Config, file: Option<&Path>, session: &Session) -> Result<Target> {
     fsutil::write_target(file.unwrap_or(&cfg.path))?;
     let loaded;
     let cfg = match file {
@@ -317,46 +419,49 @@ pub fn load_target(
         }
         _ => cfg,
     };
-    target_of(cfg, session, style)
+    target_of(cfg, session)
 }
 
 /// The target for the file `cfg` was read from.
-fn target_of(cfg: &Config, session: &Session, style: Style) -> Result<Target> {
+fn target_of(cfg: &Config, session: &Session) -> Result<Target> {
     let (begin, end) = markers(session);
-    let block = cfg
+    let file_error = |e| Error::config_file(&cfg.path, e);
+    let block = cfg.doc.block_range(&begin, &end).map_err(file_error)?;
+    let recorded = cfg.doc.block_note(&begin, &end).map_err(file_error)?;
+    let outside = cfg
         .doc
-        .block_range(&begin, &end)
-        .map_err(|e| Error::config_file(&cfg.path, e))?;
-    let mut reuse_session = false;
-    for s in cfg.doc.sections() {
-        let outside = block.as_ref().is_none_or(|r| !r.contains(&s.span.start));
-        if !outside
-            || style == Style::Legacy
-            || s.kind != SectionKind::SsoSession(session.name.clone())
-        {
-            continue;
-        }
-        let same = s.own("sso_start_url") == Some(session.start_url.as_str())
-            && s.own("sso_region") == Some(session.region.as_str());
-        if !same {
-            return Err(Error::ConfigFile {
-                path: cfg.path.clone(),
-                line: Some(s.line),
-                msg: format!(
-                    "[sso-session {}] already exists with a different start URL or region; rename it or use --sso-session with another name",
-                    session.name
-                ),
-            });
-        }
-        reuse_session = true;
-    }
+        .sections()
+        .iter()
+        .filter(|s| block.as_ref().is_none_or(|r| !r.contains(&s.span.start)))
+        .find(|s| s.kind == SectionKind::SsoSession(session.name.clone()))
+        .map(|s| same_session(s, session).then_some(()).ok_or(s.line));
     Ok(Target {
         path: cfg.path.clone(),
         original: cfg.doc.to_text(),
         doc: cfg.doc.clone(),
         block,
-        reuse_session,
+        outside,
+        recorded: recorded.map(|(line, note)| (line, note.to_string())),
     })
+}
+
+/// Whether an `[sso-session]` section names the session's start URL (both
+/// normalised, cli.md "Login") and region.
+fn same_session(s: &Section, session: &Session) -> bool {
+    let url = s.own("sso_start_url").map(normalize_start_url);
+    url == Some(normalize_start_url(&session.start_url))
+        && s.own("sso_region") == Some(session.region.as_str())
+}
+
+fn conflict(path: &Path, line: usize, session: &Session) -> Error {
+    Error::ConfigFile {
+        path: path.to_path_buf(),
+        line: Some(line),
+        msg: format!(
+            "[sso-session {}] already exists with a different start URL or region than {} in {}; rename it or use --sso-session with another name",
+            session.name, session.start_url, session.region
+        ),
+    }
 }
 
 /// The block markers for a session.
@@ -367,6 +472,47 @@ fn markers(session: &Session) -> (String, String) {
     )
 }
 
+/// `login --start-url … --sso-region …`: where the config stands on the
+/// session. `Ok(true)` when an `[sso-session]` of its name has its start URL
+/// and region, `Ok(false)` when there is none; one that differs is a
+/// configuration error naming its line (nothing is written then).
+pub fn session_in_config(cfg: &Config, session: &Session) -> Result<bool> {
+    let found = cfg
+        .doc
+        .sections()
+        .iter()
+        .find(|s| s.kind == SectionKind::SsoSession(session.name.clone()));
+    match found {
+        None => Ok(false),
+        Some(s) if same_session(s, session) => Ok(true),
+        Some(s) => Err(conflict(&cfg.path, s.line, session)),
+    }
+}
+
+/// Appends `[sso-session NAME]` (start URL, region, scopes) to the config
+/// file at `path` unless it is there: read afresh under the file's lock,
+/// checked again ([`session_in_config`]), every other byte kept, written
+/// atomically. `true` when it was added.
+pub fn add_session(paths: &Paths, path: &Path, session: &Session) -> Result<bool> {
+    let keys = session_keys(session);
+    let added = config::edit(paths, path, None, |current| {
+        if session_in_config(current, session)? {
+            return Ok((current.doc.to_text(), None));
+        }
+        let body = ini::render(&[(Header::SsoSession(&session.name), &keys)])
+            .map_err(|e| Error::Config(e.to_string()))?;
+        let mut doc = current.doc.clone();
+        doc.append(&body).map_err(|e| Error::config_file(path, e))?;
+        let text = doc.to_text();
+        Ok((text.clone(), Some(text)))
+    })?;
+    let Some(text) = added else {
+        return Ok(false);
+    };
+    config_copy::remember_written(paths, path, &text);
+    Ok(true)
+}
+
 /// The config file with the session's block replaced, ready to write.
 pub struct Merged {
     /// The file.
@@ -375,35 +521,45 @@ pub struct Merged {
     pub original: String,
     /// Its text after.
     pub text: String,
-    /// "N added, M removed, K changed, U unchanged".
+    /// "N added, M removed, K changed, U unchanged", and the `[sso-session]`
+    /// of the block when it is added, removed or changed.
     pub summary: String,
+    /// When every profile the block had changes (or goes): "all 42
+    /// profiles (region us-east-1 instead of eu-west-1?)".
+    pub sweeping: Option<String>,
 }
 
-/// Puts `profiles` into the session's block of `t`. A profile whose name a
+/// Puts `profiles` into the session's block of `t`, and `note` (the generate
+/// flags, see `cmd::generate`) on its BEGIN line. A profile whose name a
 /// section outside the block already has is skipped with a warning: what the
 /// user wrote wins.
 pub fn merge(
     session: &Session,
     style: Style,
+    note: &str,
     mut t: Target,
     profiles: Vec<Profile>,
 ) -> Result<Merged> {
+    t.check(session, style)?;
     let (begin, end) = markers(session);
     let mut user_profiles = Vec::new();
     let mut old_profiles = BTreeMap::new();
+    let mut old_session = None;
     for s in t.doc.sections() {
-        let Some(name) = s.kind.profile_name() else {
-            continue;
+        let inside = t.block.as_ref().is_some_and(|r| r.contains(&s.span.start));
+        let keys = || -> Vec<(String, String)> {
+            let pairs = s.entries.iter();
+            pairs.map(|e| (e.key.clone(), e.value.clone())).collect()
         };
-        if t.block.as_ref().is_none_or(|r| !r.contains(&s.span.start)) {
-            user_profiles.push(name.to_string());
-        } else {
-            let keys = s
-                .entries
-                .iter()
-                .map(|e| (e.key.clone(), e.value.clone()))
-                .collect();
-            old_profiles.insert(name.to_string(), keys);
+        match s.kind.profile_name() {
+            Some(name) if inside => {
+                old_profiles.insert(name.to_string(), keys());
+            }
+            Some(name) => user_profiles.push(name.to_string()),
+            None if inside && s.kind == SectionKind::SsoSession(session.name.clone()) => {
+                old_session = Some(keys());
+            }
+            None => {}
         }
     }
     let kept: Vec<Profile> = profiles
@@ -419,13 +575,24 @@ pub fn merge(
             !mine
         })
         .collect();
-    let body = render(session, style, !t.reuse_session, &kept)?;
+    let with_session = t.outside.is_none() && style != Style::Legacy;
+    let body = render(session, style, with_session, &kept)?;
+    let file_error = |e| Error::config_file(&t.path, e);
     t.doc
         .replace_block(&begin, &end, &body)
-        .map_err(|e| Error::config_file(&t.path, e))?;
+        .map_err(file_error)?;
+    t.doc
+        .set_block_note(&begin, &end, note)
+        .map_err(file_error)?;
+    let new_session = with_session.then(|| session_keys(session));
+    let mut summary = summarize(&old_profiles, &kept);
+    if let Some(what) = session_change(old_session.as_deref(), new_session.as_deref()) {
+        summary.push_str(&format!("; [sso-session {}] {what}", session.name));
+    }
     Ok(Merged {
         text: t.doc.to_text(),
-        summary: summarize(&old_profiles, &kept),
+        summary,
+        sweeping: sweeping(&old_profiles, &kept),
         path: t.path,
         original: t.original,
     })
@@ -439,12 +606,13 @@ pub fn write_merged(
     paths: &Paths,
     session: &Session,
     style: Style,
+    note: &str,
     checked: Target,
     profiles: Vec<Profile>,
 ) -> Result<Merged> {
     let merged = config::edit(paths, &checked.path, None, |current| {
-        let target = target_of(current, session, style)?;
-        let merged = merge(session, style, target, profiles)?;
+        let target = target_of(current, session)?;
+        let merged = merge(session, style, note, target, profiles)?;
         Ok((merged.text.clone(), merged))
     })?;
     config_copy::remember_written(paths, &merged.path, &merged.text);
@@ -468,6 +636,63 @@ fn summarize(old: &BTreeMap<String, Vec<(String, String)>>, new: &[Profile]) -> 
         .filter(|name| !new.iter().any(|p| &p.name == *name))
         .count();
     format!("{added} added, {removed} removed, {changed} changed, {unchanged} unchanged")
+}
+
+/// What happens to the block's `[sso-session]`: "added", "removed",
+/// "changed", or nothing.
+fn session_change(old: Option<&[Keys]>, new: Option<&[Keys]>) -> Option<&'static str> {
+    match (old, new) {
+        (None, Some(_)) => Some("added"),
+        (Some(_), None) => Some("removed"),
+        (Some(o), Some(n)) if o != n => Some("changed"),
+        _ => None,
+    }
+}
+
+type Keys = (String, String);
+
+/// When no profile of the block stays as it was (and it had two or more):
+/// "all N profiles", with a guess at the cause when one key changes the same
+/// way in every profile, the typical trap being a flag left out, e.g.
+/// "(region us-east-1 instead of eu-west-1?)".
+fn sweeping(old: &BTreeMap<String, Vec<Keys>>, new: &[Profile]) -> Option<String> {
+    if old.len() < 2 || new.iter().any(|p| old.get(&p.name) == Some(&p.keys)) {
+        return None;
+    }
+    let pairs: Vec<(&[Keys], &[Keys])> = new
+        .iter()
+        .filter_map(|p| Some((old.get(&p.name)?.as_slice(), p.keys.as_slice())))
+        .collect();
+    let hint = match pairs.first() {
+        None => Some(
+            " (no profile keeps its name: another --name, --lower, --strip-prefix or --role-alias?)"
+                .to_string(),
+        ),
+        Some(&(was0, now0)) => {
+            let get = |keys: &[Keys], k: &str| {
+                let found = keys.iter().find(|(key, _)| key == k);
+                found.map(|(_, v)| v.clone())
+            };
+            let keys = was0.iter().chain(now0).map(|(k, _)| k.as_str());
+            keys.filter_map(|k| {
+                let (was, now) = (get(was0, k), get(now0, k));
+                let same_everywhere = pairs
+                    .iter()
+                    .all(|(o, n)| get(o, k) == was && get(n, k) == now);
+                let unset = || "unset".to_string();
+                (was != now && same_everywhere).then(|| {
+                    let (was, now) = (was.unwrap_or_else(unset), now.unwrap_or_else(unset));
+                    format!(" ({k} {now} instead of {was}?)")
+                })
+            })
+            .next()
+        }
+    };
+    Some(format!(
+        "all {} profiles{}",
+        old.len(),
+        hint.unwrap_or_default()
+    ))
 }
 
 #[cfg(test)]
@@ -534,7 +759,8 @@ mod tests {
         s.name = "a#b".into();
         assert!(render(&s, Style::Sso, true, &[]).is_err());
         let check = |s: &Session, env: &[(&str, &str)]| {
-            check_inputs(&Env::of(env), s, Style::Sso).map_err(|e| e.to_string())
+            check_inputs(&Env::of(env), s, Style::Sso, &Invocation::default())
+                .map_err(|e| e.to_string())
         };
         assert!(check(&s, &[]).is_err());
         let mut s = session();

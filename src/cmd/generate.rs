@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use crate::app::context::Ctx;
 use crate::app::listing;
 use crate::app::naming::{self, RegionRule};
-use crate::app::profiles::{self, ProfileOptions, Style};
+use crate::app::profiles::{self, Invocation, ProfileOptions, Style};
 use crate::app::session::{self, Session, SessionFlags};
 use crate::app::token::LoginOptions;
 use crate::cmd::args::{self, Global, Parser};
@@ -20,7 +20,7 @@ use crate::store::config::Config;
 use crate::store::paths::Paths;
 use crate::store::{config_copy, fsutil};
 use crate::util::env::Env;
-use crate::util::{clock, diff, log};
+use crate::util::{clock, diff, log, shell, text};
 
 /// `generate` help.
 pub const USAGE: &str = "\
@@ -45,6 +45,11 @@ Options:
   --write [FILE]           merge into the config file (managed block) instead of printing
   --dry-run                with --write: print the diff, change nothing
   --device-code, --pkce, --callback-port N   login flow if a login is needed
+
+--write records the flags above (--region to --style) in the block's first line,
+'# BEGIN sso-config SESSION --region eu-west-1 ...'. A later --write (or --dry-run)
+without any of them uses the recorded ones and says so; with any of them, the flags
+given replace all the recorded ones (they are not merged).
 ";
 
 /// `generate` flags.
@@ -58,6 +63,9 @@ pub struct Args {
     pub dry_run: bool,
     /// Flow options for a login if needed.
     pub login: LoginOptions,
+    /// Whether any flag of `profiles` was given (else `--write` uses the
+    /// recorded ones).
+    pub given: bool,
 }
 
 /// Parses `generate`'s flags; `first` is a flag already read by the top-level
@@ -82,14 +90,33 @@ pub fn parse(p: &mut Parser, global: &mut Global, first: Option<&str>) -> Result
 
 /// Takes one `generate` flag.
 fn flag(name: &str, p: &mut Parser, a: &mut Args) -> Result<bool> {
-    let o = &mut a.profiles;
+    if profile_flag(name, p, &mut a.profiles)? {
+        a.given = true;
+        return Ok(true);
+    }
+    match name {
+        "write" => a.write = Some(args::optional_path(p)?),
+        "dry-run" => a.dry_run = true,
+        _ => return args::login_flag(name, p, &mut a.login),
+    }
+    Ok(true)
+}
+
+/// Takes one flag of what the profiles look like: the flags `--write`
+/// records (and reads back with [`parse_recorded`]).
+fn profile_flag(name: &str, p: &mut Parser, o: &mut ProfileOptions) -> Result<bool> {
     match name {
         "region" => {
             let region = args::value(p)?;
             session::check_region("--region", &region)?;
             o.regions.push(region);
         }
-        "name" => o.template = Some(args::value(p)?),
+        "name" => {
+            let template = args::value(p)?;
+            naming::validate_template(&template)
+                .map_err(|e| Error::Usage(format!("--name: {e}")))?;
+            o.template = Some(template);
+        }
         "lower" => o.lower = true,
         "strip-prefix" => o.strip_prefixes.push(args::value(p)?),
         "role-alias" => o
@@ -119,17 +146,136 @@ fn flag(name: &str, p: &mut Parser, a: &mut Args) -> Result<bool> {
                 }
             }
         }
-        "write" => a.write = Some(args::optional_path(p)?),
-        "dry-run" => a.dry_run = true,
-        _ => return args::login_flag(name, p, &mut a.login),
+        _ => return Ok(false),
     }
     Ok(true)
 }
 
+/// The profile flags as a person would type them, for the managed block's
+/// BEGIN line: defaults left out, repeated flags in their order, each value
+/// a bare word when it is plain (letters, digits, `-_.,:/=@+%`) and quoted by
+/// the one shell quoting otherwise, so [`parse_recorded`] (and a shell)
+/// read back the same flags. A value with a control character cannot be
+/// recorded (the line would break): the INI writer refuses it.
+pub fn record(o: &ProfileOptions) -> String {
+    let plain = |v: &str| {
+        !v.is_empty()
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.,:/=@+%".contains(c))
+    };
+    let mut words: Vec<String> = Vec::new();
+    let mut push = |flag: &str, value: Option<&str>| {
+        words.push(format!("--{flag}"));
+        if let Some(v) = value {
+            words.push(if plain(v) {
+                v.to_string()
+            } else {
+                shell::quote(v)
+            });
+        }
+    };
+    match o.style {
+        Style::Sso => {}
+        Style::Legacy => push("style", Some("legacy")),
+        Style::CredentialProcess => push("style", Some("credential-process")),
+    }
+    for r in &o.regions {
+        push("region", Some(r));
+    }
+    for r in &o.region_rules {
+        push("region-rule", Some(&format!("{}={}", r.glob, r.region)));
+    }
+    if let Some(t) = &o.template {
+        push("name", Some(t));
+    }
+    if o.lower {
+        push("lower", None);
+    }
+    for v in &o.strip_prefixes {
+        push("strip-prefix", Some(v));
+    }
+    for (role, alias) in &o.role_aliases {
+        push("role-alias", Some(&format!("{role}={alias}")));
+    }
+    let f = &o.filters;
+    for (flag, values) in [
+        ("include-account", &f.include_accounts),
+        ("exclude-account", &f.exclude_accounts),
+        ("exclude-role", &f.exclude_roles),
+    ] {
+        for v in values {
+            push(flag, Some(v));
+        }
+    }
+    for (k, v) in &o.set {
+        push("set", Some(&format!("{k}={v}")));
+    }
+    words.join(" ")
+}
+
+/// Reads flags [`record`] wrote (or a person edited): only the profile
+/// flags, each checked as on the command line. The error says why, for a
+/// message that names the line.
+pub fn parse_recorded(text: &str) -> std::result::Result<ProfileOptions, String> {
+    let words = shell::split(text).map_err(|e| e.to_string())?;
+    let mut p = Parser::from_args(words);
+    let mut o = ProfileOptions::default();
+    while let Some(tok) = args::next(&mut p).map_err(|e| e.to_string())? {
+        let taken = match &tok {
+            args::Tok::Flag(name) => {
+                profile_flag(name, &mut p, &mut o).map_err(|e| e.to_string())?
+            }
+            _ => false,
+        };
+        if !taken {
+            let word = match tok {
+                args::Tok::Flag(name) if !name.starts_with('-') => format!("--{name}"),
+                args::Tok::Flag(name) => name,
+                args::Tok::Value(v) => v.to_string_lossy().into_owned(),
+                args::Tok::Help => "--help".into(),
+                args::Tok::Version => "--version".into(),
+            };
+            return Err(format!("'{word}' is not a flag that shapes the profiles"));
+        }
+    }
+    Ok(o)
+}
+
+/// The profile options a run uses. With `--write` and none of the profile
+/// flags, the ones recorded in the block's BEGIN line (said on stderr); a
+/// recorded text that cannot be read is a configuration error naming its
+/// line, as guessing would rewrite every profile. Flags given replace the
+/// recorded ones, all of them (a note says so when they differ).
+fn options(a: &Args, target: Option<&profiles::Target>) -> Result<ProfileOptions> {
+    let Some((t, (line, text))) = target.and_then(|t| Some((t, t.recorded()?))) else {
+        return Ok(a.profiles.clone());
+    };
+    let path = t.path().display();
+    if a.given {
+        if record(&a.profiles) != text {
+            log::note(format_args!(
+                "the flags given replace those recorded in {path} line {line}: {text}"
+            ));
+        }
+        return Ok(a.profiles.clone());
+    }
+    let opts = parse_recorded(text).map_err(|why| Error::ConfigFile {
+        path: t.path().to_path_buf(),
+        line: Some(line),
+        msg: format!(
+            "the generate flags recorded on the managed block's first line cannot be read: {why}; give the flags again to replace them, or fix the line"
+        ),
+    })?;
+    log::note(format_args!(
+        "using the flags recorded in {path} line {line}: {text}"
+    ));
+    Ok(opts)
+}
+
 /// `generate`.
-pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
+pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args, program: &Invocation) -> Result<()> {
     if a.write.is_none() && fsutil::stdout_is_emptied(&ctx.paths.config) {
-        return into_emptied_config(ctx, sel, &a);
+        return into_emptied_config(ctx, sel, &a, program);
     }
     if let Some(file) = &a.write {
         // Before anything reads it: reading a FIFO would block.
@@ -138,30 +284,40 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     let cfg = Config::load(&ctx.paths.config)?;
     config_copy::remember(&ctx.paths, &cfg.path, &cfg.doc.to_text());
     let session = session::resolve_session(&cfg, sel, &ctx.env)?;
-    let opts = &a.profiles;
     // Check the target file before any network work: a bad file must not cost a login.
     let target = match &a.write {
-        Some(file) => Some(profiles::load_target(
-            &cfg,
-            file.as_deref(),
-            &session,
-            opts.style,
-        )?),
+        Some(file) => Some(profiles::load_target(&cfg, file.as_deref(), &session)?),
         None => None,
     };
-    let built = build(ctx, &cfg, &session, &a)?;
+    let opts = options(&a, target.as_ref())?;
+    let built = build(
+        ctx,
+        &cfg,
+        &session,
+        &opts,
+        &a.login,
+        program,
+        target.as_ref(),
+    )?;
     let Some(target) = target else {
         let text = profiles::render(&session, opts.style, true, &built)?;
         return output::write_stdout(text.as_str().as_bytes());
     };
+    let note = record(&opts);
     if a.dry_run {
-        let merged = profiles::merge(&session, opts.style, target, built)?;
+        let merged = profiles::merge(&session, opts.style, &note, target, built)?;
         let name = merged.path.display().to_string();
         output::write_stdout(diff::unified(&merged.original, &merged.text, &name).as_bytes())?;
+        if let Some(all) = &merged.sweeping {
+            log::warn(format_args!("this run would change {all}"));
+        }
         log::note(format_args!("dry run, nothing written: {}", merged.summary));
         return Ok(());
     }
-    let merged = profiles::write_merged(&ctx.paths, &session, opts.style, target, built)?;
+    let merged = profiles::write_merged(&ctx.paths, &session, opts.style, &note, target, built)?;
+    if let Some(all) = &merged.sweeping {
+        log::warn(format_args!("this run changed {all}"));
+    }
     log::note(format_args!(
         "{}: {}",
         merged.path.display(),
@@ -170,17 +326,32 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     Ok(())
 }
 
-/// Lists the accounts and roles (logging in if needed) and builds the profiles.
-fn build(ctx: &Ctx, cfg: &Config, session: &Session, a: &Args) -> Result<Vec<profiles::Profile>> {
-    let opts = &a.profiles;
-    // What is copied from the session into the output is checked before any network call.
-    profiles::check_inputs(&ctx.env, session, opts.style)?;
-    if let Some(t) = &opts.template {
-        naming::validate_template(t).map_err(|e| Error::Usage(format!("--name: {e}")))?;
+/// Lists the accounts and roles (logging in if needed) and builds the
+/// profiles. Everything that can be checked without the network is checked
+/// first: what is copied from the session, the `--write` target's
+/// `[sso-session]`, the flags to record.
+fn build(
+    ctx: &Ctx,
+    cfg: &Config,
+    session: &Session,
+    opts: &ProfileOptions,
+    login: &LoginOptions,
+    program: &Invocation,
+    target: Option<&profiles::Target>,
+) -> Result<Vec<profiles::Profile>> {
+    profiles::check_inputs(&ctx.env, session, opts.style, program)?;
+    if let Some(t) = target {
+        t.check(session, opts.style)?;
+        if let Some(c) = record(opts).chars().find(|c| text::is_unsafe(*c)) {
+            return Err(Error::Usage(format!(
+                "--write records the generate flags on the block's first line, and a flag value has a control character (U+{:04X})",
+                c as u32
+            )));
+        }
     }
     let login = LoginOptions {
         start_url_key: opts.style == Style::Legacy,
-        ..a.login.clone()
+        ..login.clone()
     };
     let want = |acct: &AccountInfo| {
         opts.filters
@@ -189,7 +360,7 @@ fn build(ctx: &Ctx, cfg: &Config, session: &Session, a: &Args) -> Result<Vec<pro
     let listing = output::with_progress(|progress| {
         listing::accounts_and_roles(ctx, cfg, session, &login, &want, progress)
     })?;
-    profiles::build(&ctx.env, session, opts, &listing)
+    profiles::build(&ctx.env, session, opts, program, &listing)
 }
 
 /// `sso-config > ~/.aws/config`: stdout is the config file, which the shell
@@ -198,14 +369,19 @@ fn build(ctx: &Ctx, cfg: &Config, session: &Session, a: &Args) -> Result<Vec<pro
 /// what `--write` would have left: the content last seen (our private copy)
 /// with the session's block merged in; without a copy, the block alone, a
 /// complete config for the session the flags or environment name.
-fn into_emptied_config(ctx: &Ctx, sel: &SessionFlags, a: &Args) -> Result<()> {
+fn into_emptied_config(
+    ctx: &Ctx,
+    sel: &SessionFlags,
+    a: &Args,
+    program: &Invocation,
+) -> Result<()> {
     let path = &ctx.paths.config;
     let Some(copy) = config_copy::restore(&ctx.paths, path) else {
         let cfg = Config::from_text(path, "")?;
         // The flags and environment first, else the session of the last login.
         let session = session::resolve_session(&cfg, sel, &ctx.env)
             .or_else(|e| session::remembered_session(&ctx.paths, sel).map_err(|_| e));
-        let (text, session) = session.and_then(|s| merged_text(ctx, &cfg, s, a)).map_err(|e| match e {
+        let (text, session) = session.and_then(|s| merged_text(ctx, &cfg, s, a, program)).map_err(|e| match e {
             Error::Config(msg) => Error::Config(format!(
                 "{msg} (stdout is {}, which the shell emptied, and there is no copy of it to restore)",
                 path.display()
@@ -223,7 +399,7 @@ fn into_emptied_config(ctx: &Ctx, sel: &SessionFlags, a: &Args) -> Result<()> {
     };
     let merged = Config::from_text(path, &copy.text).and_then(|cfg| {
         let session = session::resolve_session(&cfg, sel, &ctx.env)?;
-        merged_text(ctx, &cfg, session, a)
+        merged_text(ctx, &cfg, session, a, program)
     });
     match merged {
         Ok((text, _)) => {
@@ -271,11 +447,17 @@ pub fn put_back_emptied_config(env: Env) {
 }
 
 /// The text `--write` would leave in the config `cfg`, and the session.
-fn merged_text(ctx: &Ctx, cfg: &Config, session: Session, a: &Args) -> Result<(String, Session)> {
-    let style = a.profiles.style;
-    let target = profiles::load_target(cfg, None, &session, style)?;
-    let built = build(ctx, cfg, &session, a)?;
-    let merged = profiles::merge(&session, style, target, built)?;
+fn merged_text(
+    ctx: &Ctx,
+    cfg: &Config,
+    session: Session,
+    a: &Args,
+    program: &Invocation,
+) -> Result<(String, Session)> {
+    let target = profiles::load_target(cfg, None, &session)?;
+    let opts = options(a, Some(&target))?;
+    let built = build(ctx, cfg, &session, &opts, &a.login, program, Some(&target))?;
+    let merged = profiles::merge(&session, opts.style, &record(&opts), target, built)?;
     Ok((merged.text, session))
 }
 

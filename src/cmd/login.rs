@@ -3,6 +3,7 @@
 */
 
 use crate::app::context::Ctx;
+use crate::app::profiles;
 use crate::app::session::{self, SessionFlags};
 use crate::app::token::{self, LoginOptions};
 use crate::cmd::args::{self, Global, Parser};
@@ -16,6 +17,13 @@ pub const USAGE: &str = "\
 Usage: sso-config login [OPTIONS]
 
 Logs in and writes the token to the AWS CLI v2 cache (~/.aws/sso/cache).
+
+With --start-url URL --sso-region R for a session the config file does not have,
+its [sso-session NAME] (start URL, region, scopes) is added to the config, so
+later commands find it without the flags. NAME is --sso-session, else the start
+URL's first host label. A session of that name with another start URL or region
+is an error, and nothing is written. A session from AWS_DEFAULT_SSO_START_URL is
+not written: the variable already names it every time.
 
 Options:
   --force              log in even when a valid token is cached
@@ -56,6 +64,13 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     // What `sso-config > ~/.aws/config` restores if the shell empties the file.
     config_copy::remember(&ctx.paths, &cfg.path, &cfg.doc.to_text());
     let session = session::resolve_session(&cfg, sel, &ctx.env)?;
+    // The flags name a session for the config: checked before the login (a
+    // conflicting one must not cost a login, nor get this token's file),
+    // written after it succeeds.
+    let add = sel.start_url.is_some() && !profiles::session_in_config(&cfg, &session)?;
+    if add {
+        profiles::check_session(&session)?;
+    }
     let token = if a.force {
         token::login(ctx, &cfg, &session, &a.login)?
     } else {
@@ -67,5 +82,12 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
         session.start_url,
         token::expiry_text(&token)
     ));
+    if add && profiles::add_session(&ctx.paths, &cfg.path, &session)? {
+        log::note(format_args!(
+            "added [sso-session {}] to {}",
+            session.name,
+            cfg.path.display()
+        ));
+    }
     Ok(())
 }

@@ -27,6 +27,7 @@ mod roles;
 use std::ffi::OsString;
 
 use crate::app::context::Ctx;
+use crate::app::profiles::Invocation;
 use crate::error::{Error, Result};
 use crate::util::suggest;
 use args::{Global, Parser, Tok};
@@ -98,11 +99,12 @@ pub enum Command {
 }
 
 impl Command {
-    /// Runs the command.
-    pub fn run(self, ctx: &Ctx, global: &Global) -> Result<()> {
+    /// Runs the command; `program` is how this binary was started (the
+    /// path `generate --style credential-process` writes).
+    pub fn run(self, ctx: &Ctx, global: &Global, program: &Invocation) -> Result<()> {
         let sel = &global.session;
         match self {
-            Command::Generate(a) => generate::run(ctx, sel, a),
+            Command::Generate(a) => generate::run(ctx, sel, a, program),
             Command::Login(a) => login::run(ctx, sel, a),
             Command::Logout(a) => logout::run(ctx, sel, a),
             Command::Roles(a) => roles::run(ctx, sel, a),
