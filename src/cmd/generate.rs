@@ -245,30 +245,44 @@ pub fn parse_recorded(text: &str) -> std::result::Result<ProfileOptions, String>
 /// flags, the ones recorded in the block's BEGIN line (said on stderr); a
 /// recorded text that cannot be read is a configuration error naming its
 /// line, as guessing would rewrite every profile. Flags given replace the
-/// recorded ones, all of them (a note says so when they differ).
+/// recorded ones, all of them (a note says so when they differ). What
+/// `--write` will record must stay on its comment line: a value with a
+/// control character is refused here, before any note or network call.
 fn options(a: &Args, target: Option<&profiles::Target>) -> Result<ProfileOptions> {
-    let Some((t, (line, text))) = target.and_then(|t| Some((t, t.recorded()?))) else {
+    let Some(t) = target else {
         return Ok(a.profiles.clone());
     };
-    let path = t.path().display();
-    if a.given {
-        if record(&a.profiles) != text {
+    let recorded = t.recorded();
+    let opts = match recorded {
+        Some((line, text)) if !a.given => {
+            parse_recorded(text).map_err(|why| Error::ConfigFile {
+                path: t.path().to_path_buf(),
+                line: Some(line),
+                msg: format!(
+                    "the generate flags recorded on the managed block's first line cannot be read: {why}; give the flags again to replace them, or fix the line"
+                ),
+            })?
+        }
+        _ => a.profiles.clone(),
+    };
+    if let Some(c) = record(&opts).chars().find(|c| text::is_unsafe(*c)) {
+        return Err(Error::Usage(format!(
+            "--write records the generate flags on the block's first line, and a flag value has a control character (U+{:04X})",
+            c as u32
+        )));
+    }
+    if let Some((line, text)) = recorded {
+        let path = t.path().display();
+        if !a.given {
+            log::note(format_args!(
+                "using the flags recorded in {path} line {line}: {text}"
+            ));
+        } else if record(&opts) != text {
             log::note(format_args!(
                 "the flags given replace those recorded in {path} line {line}: {text}"
             ));
         }
-        return Ok(a.profiles.clone());
     }
-    let opts = parse_recorded(text).map_err(|why| Error::ConfigFile {
-        path: t.path().to_path_buf(),
-        line: Some(line),
-        msg: format!(
-            "the generate flags recorded on the managed block's first line cannot be read: {why}; give the flags again to replace them, or fix the line"
-        ),
-    })?;
-    log::note(format_args!(
-        "using the flags recorded in {path} line {line}: {text}"
-    ));
     Ok(opts)
 }
 
@@ -328,8 +342,8 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args, program: &Invocation) -> Resu
 
 /// Lists the accounts and roles (logging in if needed) and builds the
 /// profiles. Everything that can be checked without the network is checked
-/// first: what is copied from the session, the `--write` target's
-/// `[sso-session]`, the flags to record.
+/// first: what is copied from the session, and the `--write` target's
+/// `[sso-session]`.
 fn build(
     ctx: &Ctx,
     cfg: &Config,
@@ -342,12 +356,6 @@ fn build(
     profiles::check_inputs(&ctx.env, session, opts.style, program)?;
     if let Some(t) = target {
         t.check(session, opts.style)?;
-        if let Some(c) = record(opts).chars().find(|c| text::is_unsafe(*c)) {
-            return Err(Error::Usage(format!(
-                "--write records the generate flags on the block's first line, and a flag value has a control character (U+{:04X})",
-                c as u32
-            )));
-        }
     }
     let login = LoginOptions {
         start_url_key: opts.style == Style::Legacy,
