@@ -5,7 +5,7 @@ or merged into the config file between `# BEGIN sso-config SESSION` and
 `# END sso-config SESSION`, keeping every byte outside that block.
 */
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -239,11 +239,12 @@ fn invoked_path(inv: &Invocation, path_var: Option<&str>) -> Option<PathBuf> {
     let executable = |p: &Path| {
         std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
     };
+    // Relative entries are relative to the working directory of the
+    // invocation, so each candidate is made absolute before it is looked at.
     path_var?
         .split(':')
-        .map(|dir| Path::new(if dir.is_empty() { "." } else { dir }).join(argv0))
+        .filter_map(|dir| absolute(&Path::new(if dir.is_empty() { "." } else { dir }).join(argv0)))
         .find(|p| executable(p))
-        .and_then(|p| absolute(&p))
 }
 
 /// Whether two paths name the same file (device and inode, links followed).
@@ -433,7 +434,7 @@ fn target_of(cfg: &Config, session: &Session) -> Result<Target> {
         .sections()
         .iter()
         .filter(|s| block.as_ref().is_none_or(|r| !r.contains(&s.span.start)))
-        .find(|s| s.kind == SectionKind::SsoSession(session.name.clone()))
+        .find(|s| is_session_section(s, session))
         .map(|s| same_session(s, session).then_some(()).ok_or(s.line));
     Ok(Target {
         path: cfg.path.clone(),
@@ -443,6 +444,11 @@ fn target_of(cfg: &Config, session: &Session) -> Result<Target> {
         outside,
         recorded: recorded.map(|(line, note)| (line, note.to_string())),
     })
+}
+
+/// Whether `s` is `[sso-session NAME]` of the session's name.
+fn is_session_section(s: &Section, session: &Session) -> bool {
+    matches!(&s.kind, SectionKind::SsoSession(n) if *n == session.name)
 }
 
 /// Whether an `[sso-session]` section names the session's start URL (both
@@ -481,7 +487,7 @@ pub fn session_in_config(cfg: &Config, session: &Session) -> Result<bool> {
         .doc
         .sections()
         .iter()
-        .find(|s| s.kind == SectionKind::SsoSession(session.name.clone()));
+        .find(|s| is_session_section(s, session));
     match found {
         None => Ok(false),
         Some(s) if same_session(s, session) => Ok(true),
@@ -542,7 +548,7 @@ pub fn merge(
 ) -> Result<Merged> {
     t.check(session, style)?;
     let (begin, end) = markers(session);
-    let mut user_profiles = Vec::new();
+    let mut user_profiles = HashSet::new();
     let mut old_profiles = BTreeMap::new();
     let mut old_session = None;
     for s in t.doc.sections() {
@@ -555,8 +561,10 @@ pub fn merge(
             Some(name) if inside => {
                 old_profiles.insert(name.to_string(), keys());
             }
-            Some(name) => user_profiles.push(name.to_string()),
-            None if inside && s.kind == SectionKind::SsoSession(session.name.clone()) => {
+            Some(name) => {
+                user_profiles.insert(name.to_string());
+            }
+            None if inside && is_session_section(s, session) => {
                 old_session = Some(keys());
             }
             None => {}
@@ -631,9 +639,10 @@ fn summarize(old: &BTreeMap<String, Vec<(String, String)>>, new: &[Profile]) -> 
             Some(_) => changed += 1,
         }
     }
+    let kept: HashSet<&str> = new.iter().map(|p| p.name.as_str()).collect();
     let removed = old
         .keys()
-        .filter(|name| !new.iter().any(|p| &p.name == *name))
+        .filter(|name| !kept.contains(name.as_str()))
         .count();
     format!("{added} added, {removed} removed, {changed} changed, {unchanged} unchanged")
 }
@@ -664,6 +673,7 @@ fn sweeping(old: &BTreeMap<String, Vec<Keys>>, new: &[Profile]) -> Option<String
         .filter_map(|p| Some((old.get(&p.name)?.as_slice(), p.keys.as_slice())))
         .collect();
     let hint = match pairs.first() {
+        None if new.is_empty() => Some(" (none is left: check the filters?)".to_string()),
         None => Some(
             " (no profile keeps its name: another --name, --lower, --strip-prefix or --role-alias?)"
                 .to_string(),
@@ -799,6 +809,94 @@ mod tests {
                 "--role-name=-Admin"
             ]
         );
+    }
+
+    fn profile(name: &str, region: &str) -> Profile {
+        Profile {
+            name: name.into(),
+            keys: vec![
+                ("sso_session".into(), "corp".into()),
+                ("region".into(), region.into()),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_sweeping_change_is_named_with_its_likely_cause() {
+        let old: BTreeMap<String, Vec<Keys>> = ["a", "b"]
+            .iter()
+            .map(|n| (n.to_string(), profile(n, "eu-west-1").keys))
+            .collect();
+        let moved = [profile("a", "us-east-1"), profile("b", "us-east-1")];
+        assert_eq!(
+            sweeping(&old, &moved).as_deref(),
+            Some("all 2 profiles (region us-east-1 instead of eu-west-1?)")
+        );
+        let mixed = [profile("a", "us-east-1"), profile("b", "us-east-2")];
+        assert_eq!(sweeping(&old, &mixed).as_deref(), Some("all 2 profiles"));
+        let renamed = [profile("x", "eu-west-1"), profile("y", "eu-west-1")];
+        assert!(
+            sweeping(&old, &renamed)
+                .unwrap()
+                .contains("no profile keeps its name")
+        );
+        assert!(sweeping(&old, &[]).unwrap().contains("none is left"));
+        let one_kept = [profile("a", "eu-west-1"), profile("b", "us-east-1")];
+        assert_eq!(sweeping(&old, &one_kept), None);
+        let single: BTreeMap<String, Vec<Keys>> =
+            [("a".to_string(), profile("a", "eu-west-1").keys)].into();
+        assert_eq!(sweeping(&single, &moved[..1]), None);
+        assert_eq!(session_change(None, Some(&[])), Some("added"));
+        assert_eq!(session_change(Some(&[]), None), Some("removed"));
+        assert_eq!(session_change(Some(&[]), Some(&[])), None);
+    }
+
+    #[test]
+    fn argv0_is_made_absolute_the_way_the_shell_found_it() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("sso-config-argv0-{}", std::process::id()));
+        let (plain, exec) = (dir.join("plain"), dir.join("exec"));
+        for d in [&plain, &exec] {
+            std::fs::create_dir_all(d).unwrap();
+            std::fs::write(d.join("prog"), "").unwrap();
+        }
+        let mode = std::fs::Permissions::from_mode(0o755);
+        std::fs::set_permissions(exec.join("prog"), mode).unwrap();
+        let inv = |argv0: &str| Invocation {
+            argv0: Some(argv0.into()),
+            current_exe: None,
+            cwd: Some(dir.clone()),
+        };
+        let path = format!("{}::{}", plain.display(), exec.display());
+        assert_eq!(
+            invoked_path(&inv("prog"), Some(&path)),
+            Some(exec.join("prog")),
+            "the first executable on PATH"
+        );
+        assert_eq!(invoked_path(&inv("prog"), Some("")), None);
+        assert_eq!(
+            invoked_path(&inv("prog"), Some("exec")),
+            Some(exec.join("prog"))
+        );
+        assert_eq!(
+            invoked_path(&inv("exec/prog"), Some("")),
+            Some(exec.join("prog"))
+        );
+        assert_eq!(
+            invoked_path(&inv("./exec/./prog"), None),
+            Some(dir.join("exec/prog"))
+        );
+        assert_eq!(
+            invoked_path(&inv("/a/./b"), None),
+            Some(PathBuf::from("/a/b"))
+        );
+        assert_eq!(invoked_path(&inv(""), Some(&path)), None);
+        assert!(same_file(
+            &exec.join("prog"),
+            &dir.join("exec/../exec/prog")
+        ));
+        assert!(!same_file(&exec.join("prog"), &plain.join("prog")));
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

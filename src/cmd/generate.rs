@@ -488,3 +488,69 @@ fn age_text(age: std::time::Duration) -> String {
     };
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::naming::Filters;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn recorded_flags_read_back_as_given() {
+        let o = ProfileOptions {
+            regions: strings(&["eu-west-1", "us-east-2"]),
+            template: Some("{account_name} '{role_name}'".into()),
+            lower: true,
+            strip_prefixes: strings(&["it's #1; $x `y` \\", "", "-dash"]),
+            role_aliases: vec![("Admin".into(), "".into()), ("R=O".into(), "ro".into())],
+            filters: Filters {
+                include_accounts: strings(&["*prod*", "Ünïcode"]),
+                exclude_accounts: strings(&["--write"]),
+                exclude_roles: strings(&["a b"]),
+            },
+            region_rules: vec![RegionRule {
+                glob: "prod?".into(),
+                region: "eu-central-1".into(),
+            }],
+            set: vec![("output".into(), "json".into()), ("k".into(), "".into())],
+            style: Style::CredentialProcess,
+        };
+        let text = record(&o);
+        assert!(
+            text.starts_with("--style credential-process --region eu-west-1 --region us-east-2 --region-rule 'prod?=eu-central-1' --name '{account_name} '\\''{role_name}'\\''' --lower"),
+            "{text}"
+        );
+        let mut back = parse_recorded(&text).unwrap();
+        // `--role-alias R=O=ro` reads as role `R`: the first `=` splits, as on the command line.
+        assert_eq!(back.role_aliases[1], ("R".into(), "O=ro".into()));
+        back.role_aliases[1] = ("R=O".into(), "ro".into());
+        assert_eq!(back, o);
+        assert_eq!(record(&ProfileOptions::default()), "");
+        assert_eq!(parse_recorded("").unwrap(), ProfileOptions::default());
+    }
+
+    #[test]
+    fn recorded_text_other_than_profile_flags_is_refused() {
+        for (text, why) in [
+            ("--regoin x", "'--regoin' is not a flag"),
+            ("--write", "'--write' is not a flag"),
+            ("--dry-run", "'--dry-run' is not a flag"),
+            ("--profile p", "'--profile' is not a flag"),
+            ("-h", "'--help'"),
+            ("--help", "'--help'"),
+            ("eu-west-1", "'eu-west-1' is not a flag"),
+            ("--region 'x", "unterminated single quote"),
+            ("--region EU", "not a region"),
+            ("--region", "missing argument"),
+            ("--name '{acount}'", "--name"),
+            ("--style fancy", "--style"),
+            ("--set 'a b=c'", "--set"),
+        ] {
+            let err = parse_recorded(text).unwrap_err();
+            assert!(err.contains(why), "{text:?}: {err}");
+        }
+    }
+}
