@@ -21,6 +21,6 @@ pub fn signin_url(
 ) -> Result<String> {
     let region = target.region.as_deref().unwrap_or(&target.session.region);
     let base = federation::federation_base(region, &ctx.env)?;
-    let dest = federation::destination(region, destination);
+    let dest = federation::destination(region, destination)?;
     federation::signin_url(&ctx.http, &base, creds, duration, &dest)
 }

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use crate::app::naming;
 use crate::app::role::RoleFlags;
-use crate::app::session::SessionFlags;
+use crate::app::session::{self, SessionFlags};
 use crate::app::token::{Flow, LoginOptions};
 use crate::error::{Error, Result};
 
@@ -178,7 +178,11 @@ pub fn role_flag(name: &str, p: &mut Parser, r: &mut RoleFlags) -> Result<bool> 
     match name {
         "account-id" => r.account_id = Some(value(p)?),
         "role-name" => r.role_name = Some(value(p)?),
-        "region" => r.region = Some(value(p)?),
+        "region" => {
+            let region = value(p)?;
+            session::check_region("--region", &region)?;
+            r.region = Some(region);
+        }
         "login" => r.login = true,
         "expiry-window" => {
             let v = value(p)?;

@@ -55,7 +55,7 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     let cfg = Config::load(&ctx.paths.config)?;
     // What `sso-config > ~/.aws/config` restores if the shell empties the file.
     config_copy::remember(&ctx.paths, &cfg.path, &cfg.doc.to_text());
-    let session = session::resolve_session(&cfg, sel, &ctx.env)?;
+    let session = session::resolve_session(ctx, &cfg, sel)?;
     let token = if a.force {
         token::login(ctx, &cfg, &session, &a.login)?
     } else {
