@@ -206,7 +206,7 @@ fn regions_are_checked_against_the_known_ones() {
     t.write_cli_token("corp", "2099-01-01T00:00:00Z");
     t.run(["--region", "eu-wst-1"])
         .code(2)
-        .one_error_line("--region \"eu-wst-1\": not an AWS region (did you mean 'eu-west-1'?)");
+        .one_error_line("--region \"eu-wst-1\": not a region (did you mean 'eu-west-1'?)");
     t.run(["--region-rule", "Sandbox*=us-eest-1"])
         .code(2)
         .one_error_line("(did you mean 'us-east-1'?)");
@@ -227,5 +227,5 @@ fn regions_are_checked_against_the_known_ones() {
     t.env("AWS_REGION", "mars-north-1");
     t.run(["generate"])
         .code(2)
-        .one_error_line("AWS_REGION \"mars-north-1\": not an AWS region");
+        .one_error_line("AWS_REGION \"mars-north-1\": not a region");
 }

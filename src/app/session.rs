@@ -172,11 +172,11 @@ pub fn region_problem(value: &str) -> Option<String> {
                 .unwrap_or_default();
             Some(if hint.is_empty() {
                 format!(
-                    "{}: not an AWS region; a region is AREA-DIRECTION-N, e.g. us-east-1, eu-central-1, ap-southeast-2",
+                    "{}: not a region; AWS regions are AREA-DIRECTION-N, e.g. us-east-1, eu-central-1, ap-southeast-2",
                     text::shown(value)
                 )
             } else {
-                format!("{}: not an AWS region{hint}", text::shown(value))
+                format!("{}: not a region{hint}", text::shown(value))
             })
         }
     }
@@ -225,8 +225,26 @@ pub enum Plan {
     /// Resolved.
     Ready(Session),
     /// A start URL that names no region: its start page says where it
-    /// redirects to ([`find_region`]). The session's region is empty until then.
-    FindRegion(Session),
+    /// redirects to ([`find_region`]).
+    FindRegion(Pending),
+}
+
+/// A session whose region is still to be found: its region is empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// The session so far.
+    pub session: Session,
+    /// Whether its selector names the session (`--sso-session NAME`).
+    name_in_selector: bool,
+}
+
+/// The flags that select a start URL's session again.
+fn start_url_selector(url: &str, region: &str, name: Option<&str>) -> String {
+    let mut s = format!("--start-url {url} --sso-region {region}");
+    if let Some(name) = name {
+        s.push_str(&format!(" --sso-session {name}"));
+    }
+    s
 }
 
 /// Resolves the session, first match wins (cli.md), and finds the region of
@@ -252,12 +270,13 @@ pub fn plan_session(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<Pla
         .or_else(|| env.get("AWS_PROFILE"))
         .unwrap_or("default");
     let variants = variant_settings(cfg, active);
-    let default_region = match env.get("AWS_DEFAULT_SSO_REGION") {
-        Some(r) => {
-            check_region_setting("AWS_DEFAULT_SSO_REGION", r)?;
-            Some(r)
+    // Checked where it is used: a variable set for other sessions must not
+    // stop a command that names its profile.
+    let default_region = || -> Result<Option<&str>> {
+        match env.get("AWS_DEFAULT_SSO_REGION") {
+            Some(r) => check_region_setting("AWS_DEFAULT_SSO_REGION", r).map(|()| Some(r)),
+            None => Ok(None),
         }
-        None => None,
     };
     if let Some(url) = &flags.start_url {
         // Typed by hand or pasted from a browser: cleaned before it names a
@@ -267,8 +286,15 @@ pub fn plan_session(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<Pla
             .sso_session
             .clone()
             .unwrap_or_else(|| session_name_from_url(url));
-        let region = flags.sso_region.as_deref().or(default_region);
-        let session = start_url_session(name, url, region, "--start-url", true, variants);
+        let session = start_url_session(
+            name,
+            url,
+            flags.sso_region.as_deref(),
+            default_region()?,
+            "--start-url",
+            true,
+            variants,
+        );
         return Ok(session);
     }
     if let Some(name) = &flags.sso_session {
@@ -293,7 +319,8 @@ pub fn plan_session(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<Pla
         let session = start_url_session(
             name,
             url,
-            default_region,
+            None,
+            default_region()?,
             "AWS_DEFAULT_SSO_START_URL",
             false,
             variants,
@@ -325,12 +352,14 @@ pub fn plan_session(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<Pla
 }
 
 /// The session of a start URL given on the command line or in
-/// `AWS_DEFAULT_SSO_START_URL`: its region is the one given, else the one
-/// its host names, else still to be found.
+/// `AWS_DEFAULT_SSO_START_URL`: its region is the one given (`--sso-region`),
+/// else the one its host names, else the default (`AWS_DEFAULT_SSO_REGION`),
+/// else still to be found.
 fn start_url_session(
     name: String,
     url: &str,
     given: Option<&str>,
+    default: Option<&str>,
     source: &str,
     name_in_selector: bool,
     variants: Vec<(String, String)>,
@@ -346,14 +375,10 @@ fn start_url_session(
             "the start URL's portal is in {named}, but the region given is {given}; using {given}"
         ));
     }
-    let selector = |region: &str| {
-        let mut s = format!("--start-url {url} --sso-region {region}");
-        if name_in_selector {
-            s.push_str(&format!(" --sso-session {name}"));
-        }
-        s
-    };
-    let region = given.map(str::to_string).or(named);
+    let region = given
+        .map(str::to_string)
+        .or(named)
+        .or_else(|| default.map(str::to_string));
     let session = Session {
         endpoints: variants,
         ..explicit(
@@ -361,12 +386,19 @@ fn start_url_session(
             url,
             region.as_deref().unwrap_or_default(),
             source,
-            selector(region.as_deref().unwrap_or("REGION")),
+            start_url_selector(
+                url,
+                region.as_deref().unwrap_or("REGION"),
+                name_in_selector.then_some(name.as_str()),
+            ),
         )
     };
     match region {
         Some(_) => Plan::Ready(session),
-        None => Plan::FindRegion(session),
+        None => Plan::FindRegion(Pending {
+            session,
+            name_in_selector,
+        }),
     }
 }
 
@@ -434,15 +466,21 @@ fn read_start_page(ctx: &Ctx, start_url: &str) -> Result<StartPage> {
 /// Finds the region of a start URL that names none from its start page's
 /// redirect (see the module doc); never a guess: when the page does not
 /// redirect to an access portal, the command stops and asks for the region.
-pub fn find_region(ctx: &Ctx, mut session: Session) -> Result<Session> {
+pub fn find_region(ctx: &Ctx, pending: Pending) -> Result<Session> {
+    let Pending {
+        mut session,
+        name_in_selector,
+    } = pending;
     match read_start_page(ctx, &session.start_url)? {
         StartPage::Portal { target, region } => {
             log::note(format_args!(
                 "region {region}: the start URL redirects to {target}"
             ));
-            session.selector = session
-                .selector
-                .replace("--sso-region REGION", &format!("--sso-region {region}"));
+            session.selector = start_url_selector(
+                &session.start_url,
+                &region,
+                name_in_selector.then_some(session.name.as_str()),
+            );
             session.region = region;
             session.issuer = own_domain(&session.start_url).then_some(target);
             Ok(session)
@@ -658,7 +696,7 @@ mod tests {
     fn resolve(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<Session> {
         match plan_session(cfg, flags, env)? {
             Plan::Ready(s) => Ok(s),
-            Plan::FindRegion(s) => panic!("needs its region found: {s:?}"),
+            Plan::FindRegion(p) => panic!("needs its region found: {p:?}"),
         }
     }
 
@@ -819,7 +857,7 @@ mod tests {
             "https://sso.example.com",
         ] {
             match plan_session(&c, &url(u), &Env::default()).unwrap() {
-                Plan::FindRegion(s) => {
+                Plan::FindRegion(Pending { session: s, .. }) => {
                     assert_eq!((s.start_url.as_str(), s.region.as_str()), (u, ""))
                 }
                 other => panic!("{other:?}"),
@@ -841,6 +879,22 @@ mod tests {
             err.to_string().contains("did you mean 'eu-west-1'"),
             "{err}"
         );
+        // ... but only where it is used.
+        let p = SessionFlags {
+            profile: Some("p".into()),
+            ..Default::default()
+        };
+        assert_eq!(resolve(&c, &p, &e).unwrap().name, "b");
+        // A portal URL's own region beats the default; --sso-region beats both.
+        let e = Env::of(&[("AWS_DEFAULT_SSO_REGION", "ap-south-1")]);
+        assert_eq!(resolve(&c, &url(dual), &e).unwrap().region, "us-west-2");
+        let given = SessionFlags {
+            sso_region: Some("eu-west-1".into()),
+            ..url(dual)
+        };
+        assert_eq!(resolve(&c, &given, &e).unwrap().region, "eu-west-1");
+        let s = resolve(&c, &url("https://x.awsapps.com/start"), &e).unwrap();
+        assert_eq!(s.region, "ap-south-1");
     }
 
     #[test]
@@ -891,7 +945,7 @@ mod tests {
         assert!(check_region("--region", "ap-southeast-9").is_ok());
         let e = check_region("--sso-region", "mars-north-1").unwrap_err();
         assert!(
-            e.to_string().contains("not an AWS region; a region is"),
+            e.to_string().contains("not a region; AWS regions are"),
             "{e}"
         );
         let e = check_region_setting("AWS_REGION", "US-EAST-1").unwrap_err();

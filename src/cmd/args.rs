@@ -23,10 +23,12 @@ pub type Parser = lexopt::Parser;
 /// `help session`.
 pub const SESSION_HELP: &str = "\
 Session selection (first match wins):
-  --start-url URL --sso-region R [--sso-session NAME]
+  --start-url URL [--sso-region R] [--sso-session NAME]
+                               (no region: the portal URL, or where the
+                               start URL redirects to, names it)
   --sso-session NAME           an [sso-session NAME] of the config file
   --profile P                  a profile's sso_session (or AWS_PROFILE)
-  AWS_DEFAULT_SSO_START_URL + AWS_DEFAULT_SSO_REGION
+  AWS_DEFAULT_SSO_START_URL [+ AWS_DEFAULT_SSO_REGION]
   the only [sso-session] in the config file
 ";
 
