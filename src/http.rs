@@ -92,6 +92,15 @@ pub struct Response {
     pub body: Vec<u8>,
 }
 
+/// What [`Http::get_location`] got: the status and the `Location` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Location` header, when there is one.
+    pub location: Option<String>,
+}
+
 /// Settings of the HTTP client, taken from the environment.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -190,6 +199,38 @@ impl Http {
             &*self.clock,
             attempt,
         )
+    }
+
+    /// One GET of `url` whose answer is not read: its status and `Location`
+    /// header. The agent follows no redirect, so a start page's redirect is
+    /// seen as it is. One attempt (the caller turns a failure into advice),
+    /// paced by the governor like every request.
+    pub fn get_location(&self, op: &'static str, url: &str) -> Result<Location> {
+        let agent = self.agent()?;
+        let req = Request::get(op, url.to_string());
+        log_request(&req);
+        let permit = self.governor.acquire();
+        let result = agent.get(url).call();
+        permit.finish(Outcome::Done);
+        let resp = result.map_err(|e| Error::Net {
+            op,
+            host: authority(url).to_string(),
+            msg: e.to_string(),
+        })?;
+        let status = resp.status().as_u16();
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        log::debug(format_args!(
+            "< {status} ({op}) location: {}",
+            location
+                .as_deref()
+                .map_or_else(|| "none".into(), redact::url)
+        ));
+        // The body is dropped unread; the connection is not reused.
+        Ok(Location { status, location })
     }
 
     fn send_once(&self, req: &Request) -> Result<Response> {

@@ -6,6 +6,7 @@ mod util;
 mod admin;
 mod bad_input;
 mod credentials;
+mod endpoints;
 mod generate;
 mod hostile;
 mod identity;

@@ -5,7 +5,8 @@ benchmarks.
 One HTTP/1.1 server on `127.0.0.1:0` hosts every service, routed by method and path: SSO
 OIDC (`/client/register`, `/device_authorization`, `/token`, `/authorize`), the portal
 (`/assignment/accounts`, `/assignment/roles`, `/federation/credentials`, `/logout`), console
-federation (`/federation`), and on `POST /` the SigV4-signed admin services: sso-admin,
+federation (`/federation`), a start page that may redirect to an access portal (`/start`), and
+on `POST /` the SigV4-signed admin services: sso-admin,
 identitystore and organizations by `X-Amz-Target`, STS by its form body's `Action`. Point
 `AWS_ENDPOINT_URL_SSO_OIDC`, `AWS_ENDPOINT_URL_SSO`, `AWS_ENDPOINT_URL_SSO_ADMIN`,
 `AWS_ENDPOINT_URL_IDENTITYSTORE`, `AWS_ENDPOINT_URL_ORGANIZATIONS` and
@@ -42,12 +43,14 @@ mod oidc;
 mod org;
 mod organizations;
 mod portal;
+pub mod proxy;
 mod router;
 mod server;
 mod settings;
 mod shared;
 mod sigv4;
 mod sso_admin;
+mod start_page;
 mod state;
 mod sts;
 
@@ -60,7 +63,7 @@ pub use directory::{
     Assignment, Directory, Group, OrgAccount, OrgUnit, PermissionSet, PrincipalType, User,
 };
 pub use org::Org;
-pub use settings::{AuthorizeMode, DeviceApproval, Hostile};
+pub use settings::{AuthorizeMode, DeviceApproval, Hostile, StartPage};
 pub use sigv4::{TestCredentials, TestKey};
 pub use state::Recorded;
 
@@ -109,6 +112,17 @@ impl Fake {
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub fn url(&self) -> String {
         self.shared().base_url.clone()
+    }
+
+    /// `http://127.0.0.1:PORT/start`: a start URL on "a company's own domain", whose
+    /// page answers as [`Fake::set_start_page`] says.
+    pub fn start_page_url(&self) -> String {
+        format!("{}/start", self.url())
+    }
+
+    /// What a GET of [`Fake::start_page_url`] answers (default: a page, no redirect).
+    pub fn set_start_page(&self, page: StartPage) {
+        self.state().settings.start_page = page;
     }
 
     /// The organisation being served.

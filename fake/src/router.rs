@@ -13,7 +13,9 @@ use crate::settings::Hostile;
 use crate::shared::Shared;
 use crate::sigv4::{self, Caller};
 use crate::state::{Recorded, State};
-use crate::{federation, identitystore, ids, oidc, organizations, portal, sso_admin, sts};
+use crate::{
+    federation, identitystore, ids, oidc, organizations, portal, sso_admin, start_page, sts,
+};
 
 /// Where a request goes: the AWS operation name (for hit counts and faults), the service
 /// (for error shapes) and the handler.
@@ -238,6 +240,7 @@ pub(crate) fn route(req: &Request) -> Route {
         "/token" => only(req, "POST", "CreateToken", Oidc, oidc::create_token),
         "/authorize" => only(req, "GET", "Authorize", Oidc, oidc::authorize),
         "/device" => only(req, "GET", "DeviceVerification", Web, oidc::device_page),
+        "/start" => only(req, "GET", "StartPage", Web, start_page::start_page),
         "/assignment/accounts" => only(req, "GET", "ListAccounts", Portal, portal::list_accounts),
         "/assignment/roles" => only(req, "GET", "ListAccountRoles", Portal, portal::list_roles),
         "/federation/credentials" => only(

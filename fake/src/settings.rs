@@ -1,7 +1,7 @@
 /*!
 What a test can change through [`crate::Fake`]'s setters: the [`Settings`] the handlers read
 under the state lock, and the public enums among them, [`DeviceApproval`],
-[`AuthorizeMode`] and [`Hostile`] (re-exported by the crate root). They live here rather than in lib.rs so
+[`AuthorizeMode`], [`Hostile`] and [`StartPage`] (re-exported by the crate root). They live here rather than in lib.rs so
 that the state and the OIDC handler can use them without importing the crate root, which
 imports the state and, through the server and router, every handler.
 */
@@ -74,6 +74,17 @@ pub enum Hostile {
     DeclaredLength(u64),
 }
 
+/// What a GET of the start page (`/start`, [`crate::Fake::start_page_url`]) answers.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum StartPage {
+    /// `200` with an HTML page and no redirect, like a portal that serves its own page.
+    #[default]
+    Page,
+    /// This status (301, 302, 303, 307, 308) with this `Location`, like a company's own
+    /// domain pointing at its access portal (`https://ssoins-….portal.REGION.app.aws/`).
+    Redirect(u16, String),
+}
+
 /// Knobs a test turns through [`crate::Fake`].
 #[derive(Debug)]
 pub(crate) struct Settings {
@@ -91,6 +102,8 @@ pub(crate) struct Settings {
     pub clock_skew: i64,
     /// Hostile answers in force, at most one of each kind.
     pub hostile: Vec<Hostile>,
+    /// What `/start` answers.
+    pub start_page: StartPage,
 }
 
 impl Settings {
@@ -122,6 +135,7 @@ impl Default for Settings {
             hostile_secrets: false,
             clock_skew: 0,
             hostile: Vec::new(),
+            start_page: StartPage::Page,
         }
     }
 }

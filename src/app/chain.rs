@@ -189,10 +189,17 @@ pub fn effective_profile<'a>(explicit: Option<&'a str>, env: &'a Env) -> &'a str
 /// The region for admin calls: `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`,
 /// the profile's `region` (cli.md: the Identity Center home region).
 pub fn region(flag: Option<&str>, env: &Env, cfg: &Config, profile: &str) -> Result<String> {
-    if let Some(r) = flag.or_else(|| env.first(&["AWS_REGION", "AWS_DEFAULT_REGION"])) {
+    if let Some(r) = flag {
         return Ok(r.to_string());
     }
+    for var in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+        if let Some(r) = env.get(var) {
+            session::check_region_setting(var, r)?;
+            return Ok(r.to_string());
+        }
+    }
     if let Some(r) = cfg.profile_value(profile, "region") {
+        session::check_region_setting(&format!("region of profile '{profile}'"), r)?;
         return Ok(r.to_string());
     }
     Err(Error::Config(

@@ -5,7 +5,7 @@ of the role's region's partition, and the destination the user asked for.
 
 use crate::app::context::Ctx;
 use crate::app::role::RoleTarget;
-use crate::app::session;
+use crate::aws::endpoint;
 use crate::aws::federation;
 use crate::error::{Error, Result};
 use crate::util::credentials::Credentials;
@@ -34,9 +34,9 @@ pub fn signin_url(
 /// the path already has wins. No destination: the region's console home.
 fn landing(region: &str, destination: Option<&str>) -> Result<String> {
     let Some(dest) = destination else {
-        return Ok(federation::destination(region, None));
+        return federation::destination(region, None);
     };
-    if !session::is_region(region) {
+    if !endpoint::is_region_syntax(region) {
         return Err(Error::Config(format!(
             "region {}: not a region, so no console URL can name it",
             text::shown(region)
@@ -62,7 +62,7 @@ fn landing(region: &str, destination: Option<&str>) -> Result<String> {
         return Err(bad(dest, "it contains whitespace or control characters"));
     }
     // The region's console host, as the partition's console home names it.
-    let home = federation::destination(region, None);
+    let home = federation::destination(region, None)?;
     let host = url::parse(&home).map_err(|why| bad(&home, why))?.host;
     let (before_fragment, fragment) = match dest.split_once('#') {
         Some((b, f)) => (b, Some(f)),

@@ -129,12 +129,7 @@ fn fallback_region(env: &Env, session: &Session) -> Result<String> {
     let Some((name, region)) = names.iter().find_map(|n| env.get(n).map(|v| (*n, v))) else {
         return Ok(session.region.clone());
     };
-    if !session::is_region(region) {
-        return Err(Error::Config(format!(
-            "{name} {}: not a region; a region has only lower-case letters, digits and -",
-            text::shown(region)
-        )));
-    }
+    session::check_region_setting(name, region)?;
     Ok(region.to_string())
 }
 
@@ -324,11 +319,7 @@ pub fn check_session(session: &Session) -> Result<()> {
     for (key, value) in session_keys(session) {
         ini::check_value(&value).map_err(|p| bad(&key, &p))?;
     }
-    if !session::is_region(&session.region) {
-        let why = format!(
-            "{} is not a region; a region has only lower-case letters, digits and -",
-            text::shown(&session.region)
-        );
+    if let Some(why) = session::region_problem(&session.region) {
         return Err(bad("sso_region", &why));
     }
     Ok(())
@@ -719,6 +710,7 @@ mod tests {
             source: String::new(),
             selector: "--sso-session corp".into(),
             endpoints: Vec::new(),
+            issuer: None,
         }
     }
 

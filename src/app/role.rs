@@ -100,12 +100,12 @@ pub fn resolve(
         };
         let get = |key: &str| cfg.profile_value(&p, key).map(str::to_string);
         let session = session::resolve_session(
+            ctx,
             cfg,
             &SessionFlags {
                 profile: Some(p.clone()),
                 ..session_flags.clone()
             },
-            &ctx.env,
         )?;
         let (Some(account_id), Some(role_name)) = (get("sso_account_id"), get("sso_role_name"))
         else {
@@ -128,7 +128,7 @@ pub fn resolve(
             "--account-id and --role-name go together".into(),
         ));
     };
-    let session = session::resolve_session(cfg, session_flags, &ctx.env)?;
+    let session = session::resolve_session(ctx, cfg, session_flags)?;
     let region = flags.region.clone().or_else(|| {
         session_flags
             .profile

@@ -2,9 +2,36 @@
 Which Identity Center instance ("session") a command talks to, resolved in the
 contract's order (cli.md, "Identity Center resolution") from the flags, the
 environment and the config file; and where that session's requests go.
+
+A start URL given without a region (`--start-url`, `AWS_DEFAULT_SSO_START_URL`)
+gets one without a guess: an access-portal host names it
+(`ssoins-….portal.REGION.app.aws`, `ssoins-….REGION.portal.amazonaws.com`);
+any other start URL (a company's own domain, a customised
+`name.awsapps.com`) is fetched once, without following its redirect, and the
+region is read from where it redirects to, as the AWS CLI does for custom
+domains since 2.35.13 (`customizations/sso/resolve.py`). [`plan_session`]
+decides without the network; [`resolve_session`] does that one request.
+When it finds nothing, the command stops and asks for `--sso-region`.
+
+For a company's own domain the redirect target is also what Identity Center
+knows as the start URL: it is sent to OIDC as `startUrl`/`issuerUrl`
+([`Session::issuer_url`]), while the token cache stays keyed by the URL the
+user gave (also as the AWS CLI does).
+
+FIPS and dual-stack endpoints: `AWS_USE_FIPS_ENDPOINT` /
+`AWS_USE_DUALSTACK_ENDPOINT` win; else `use_fips_endpoint` /
+`use_dualstack_endpoint` of the profile that selected the session, as the
+SDKs read them. A session chosen without a profile (`--sso-session`,
+`--start-url`, the only `[sso-session]`) takes them from the profile the SDKs
+would use: `--profile`/`AWS_PROFILE`, else `[default]`. `[sso-session]`
+sections are not read for them: no SDK does, and a setting that only this
+tool honoured would make it and the AWS CLI reach different hosts.
 */
 
-use crate::aws::endpoint::{Endpoint, Service, endpoint};
+use crate::app::context::Ctx;
+use crate::aws::endpoint::{
+    self, DUALSTACK_KEY, Endpoint, FIPS_KEY, RegionCheck, Service, endpoint_for,
+};
 use crate::error::{Error, Result};
 use crate::oidc::DEFAULT_SCOPE;
 use crate::store::config::Config;
@@ -12,7 +39,7 @@ use crate::store::known_sessions;
 use crate::store::paths::Paths;
 use crate::store::token_cache::{CacheIdentity, normalize_start_url};
 use crate::util::env::Env;
-use crate::util::text;
+use crate::util::{log, suggest, text, url};
 
 /// The flags that select a session.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,8 +73,12 @@ pub struct Session {
     pub selector: String,
     /// Endpoint URLs configured for the selecting profile (protocol.md §1.2:
     /// its `[services]` section, then its `endpoint_url`), by service key; `*`
-    /// is the profile-wide one.
+    /// is the profile-wide one; and its FIPS / dual-stack settings
+    /// (`aws::endpoint::Configured`).
     pub endpoints: Vec<(String, String)>,
+    /// The AWS access-portal URL a company's own start URL redirects to: what
+    /// OIDC knows as the start URL. `None` when the start URL is AWS's own.
+    pub issuer: Option<String>,
 }
 
 impl Session {
@@ -81,8 +112,27 @@ impl Session {
 
     /// Where to send `service`'s requests for this session: the environment
     /// overrides, then the profile's configured endpoints, then AWS's host.
+    /// An instance on a dual-stack portal gets the dual-stack OIDC and portal
+    /// hosts unless the settings say otherwise: its device-code login only
+    /// works there (AWS CLI issue 10507).
     pub fn endpoint(&self, service: Service, env: &Env) -> Result<Endpoint> {
-        endpoint(service, &self.region, env, &self.endpoints)
+        let dualstack =
+            matches!(service, Service::SsoOidc | Service::Portal) && self.on_dualstack_portal();
+        endpoint_for(service, &self.region, env, &self.endpoints, dualstack)
+    }
+
+    /// Whether the instance's portal is a dual-stack one (`*.app.aws`).
+    pub fn on_dualstack_portal(&self) -> bool {
+        url::parse(self.issuer_url())
+            .ok()
+            .and_then(|u| endpoint::portal_host_region(u.host))
+            .is_some_and(|(_, dualstack)| dualstack)
+    }
+
+    /// The start URL Identity Center knows: where a company's own start URL
+    /// redirects to, else the start URL itself. OIDC gets this one.
+    pub fn issuer_url(&self) -> &str {
+        self.issuer.as_deref().unwrap_or(&self.start_url)
     }
 
     /// The command that logs this session in.
@@ -108,24 +158,45 @@ pub fn parse_scopes(raw: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whether `s` looks like a region: lower-case ASCII letters, digits and `-`
-/// (`us-east-1`, `cn-north-1`, `us-iso-east-1`). Only the syntax: whether AWS
-/// has such a region is not checked here.
-pub fn is_region(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+/// What is wrong with a region, for a message that names where it came from;
+/// `None` when it is a known region or shaped like a new one (the rule is in
+/// `aws::endpoint`'s module doc).
+pub fn region_problem(value: &str) -> Option<String> {
+    match endpoint::check_region(value) {
+        RegionCheck::Known | RegionCheck::New => None,
+        RegionCheck::Unknown(closest) => {
+            // The one "did you mean" of util::suggest, on the one candidate
+            // the region table found within two edits.
+            let hint = closest
+                .map(|c| suggest::hint(&value.to_ascii_lowercase(), [c], false))
+                .unwrap_or_default();
+            Some(if hint.is_empty() {
+                format!(
+                    "{}: not a region; AWS regions are AREA-DIRECTION-N, e.g. us-east-1, eu-central-1, ap-southeast-2",
+                    text::shown(value)
+                )
+            } else {
+                format!("{}: not a region{hint}", text::shown(value))
+            })
+        }
+    }
 }
 
 /// The usage error for a `flag` value that is not a region.
 pub fn check_region(flag: &str, value: &str) -> Result<()> {
-    if is_region(value) {
-        return Ok(());
+    match region_problem(value) {
+        None => Ok(()),
+        Some(why) => Err(Error::Usage(format!("{flag} {why}"))),
     }
-    Err(Error::Usage(format!(
-        "{flag} {}: not a region; a region has only lower-case letters, digits and - (e.g. us-east-1)",
-        text::shown(value)
-    )))
+}
+
+/// The configuration error for a region from a setting (`AWS_REGION`, a
+/// config key) that is not a region.
+pub fn check_region_setting(name: &str, value: &str) -> Result<()> {
+    match region_problem(value) {
+        None => Ok(()),
+        Some(why) => Err(Error::Config(format!("{name} {why}"))),
+    }
 }
 
 /// Checks the session flags the user typed: a session name is written into
@@ -148,31 +219,92 @@ fn check_flags(flags: &SessionFlags) -> Result<()> {
     Ok(())
 }
 
-/// Resolves the session, first match wins (cli.md): explicit start URL and
-/// region; `--sso-session`; `--profile`/`AWS_PROFILE`; the
-/// `AWS_DEFAULT_SSO_*` variables; the only `[sso-session]` in the file.
-pub fn resolve_session(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<Session> {
+/// A session as far as the flags, the environment and the config take it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// Resolved.
+    Ready(Session),
+    /// A start URL that names no region: its start page says where it
+    /// redirects to ([`find_region`]).
+    FindRegion(Pending),
+}
+
+/// A session whose region is still to be found: its region is empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// The session so far.
+    pub session: Session,
+    /// Whether its selector names the session (`--sso-session NAME`).
+    name_in_selector: bool,
+}
+
+/// The flags that select a start URL's session again.
+fn start_url_selector(url: &str, region: &str, name: Option<&str>) -> String {
+    let mut s = format!("--start-url {url} --sso-region {region}");
+    if let Some(name) = name {
+        s.push_str(&format!(" --sso-session {name}"));
+    }
+    s
+}
+
+/// Resolves the session, first match wins (cli.md), and finds the region of
+/// a start URL given without one (the one request, see the module doc).
+pub fn resolve_session(ctx: &Ctx, cfg: &Config, flags: &SessionFlags) -> Result<Session> {
+    match plan_session(cfg, flags, &ctx.env)? {
+        Plan::Ready(s) => Ok(s),
+        Plan::FindRegion(s) => find_region(ctx, s),
+    }
+}
+
+/// The session the flags, the environment and the config name, without the
+/// network, first match wins (cli.md): explicit start URL (and region);
+/// `--sso-session`; `--profile`/`AWS_PROFILE`; the `AWS_DEFAULT_SSO_*`
+/// variables; the only `[sso-session]` in the file.
+pub fn plan_session(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<Plan> {
     check_flags(flags)?;
     check_region_has_url(flags, env)?;
+    // The FIPS / dual-stack settings of the profile the SDKs would use, for
+    // sessions no profile selected (see the module doc).
+    let active = flags
+        .profile
+        .as_deref()
+        .or_else(|| env.get("AWS_PROFILE"))
+        .unwrap_or("default");
+    let variants = variant_settings(cfg, active);
+    // Checked where it is used: a variable set for other sessions must not
+    // stop a command that names its profile.
+    let default_region = || -> Result<Option<&str>> {
+        match env.get("AWS_DEFAULT_SSO_REGION") {
+            Some(r) => check_region_setting("AWS_DEFAULT_SSO_REGION", r).map(|()| Some(r)),
+            None => Ok(None),
+        }
+    };
     if let Some(url) = &flags.start_url {
         // Typed by hand or pasted from a browser: cleaned before it names a
         // session, a cache file or a request.
         let url = normalize_start_url(url);
-        let region = flags
-            .sso_region
-            .clone()
-            .or_else(|| env.get("AWS_DEFAULT_SSO_REGION").map(str::to_string))
-            .ok_or_else(|| Error::Usage("--start-url needs --sso-region".into()))?;
         let name = flags
             .sso_session
             .clone()
             .unwrap_or_else(|| session_name_from_url(url));
-        let selector = format!("--start-url {url} --sso-region {region} --sso-session {name}");
-        return Ok(explicit(name, url, &region, "--start-url", selector));
+        let session = start_url_session(
+            name,
+            url,
+            flags.sso_region.as_deref(),
+            default_region()?,
+            "--start-url",
+            true,
+            variants,
+        );
+        return Ok(session);
     }
     if let Some(name) = &flags.sso_session {
         return named_session(cfg, name, format!("--sso-session {name}"))
-            .map(|s| s.with_source(format!("--sso-session {name}")));
+            .map(|s| Session {
+                endpoints: variants,
+                ..s.with_source(format!("--sso-session {name}"))
+            })
+            .map(Plan::Ready);
     }
     let (profile, from_env) = match &flags.profile {
         Some(p) => (Some(p.as_str()), false),
@@ -180,31 +312,33 @@ pub fn resolve_session(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<
     };
     if let Some(p) = profile {
         let origin = if from_env { "AWS_PROFILE" } else { "--profile" };
-        return profile_session(cfg, p, origin);
+        return profile_session(cfg, p, origin).map(Plan::Ready);
     }
-    // `--sso-region` here is the region of this start URL (see
-    // `check_region_has_url`), and a flag beats its variable.
-    let env_region = flags.sso_region.as_deref();
-    if let (Some(url), Some(region)) = (
-        env.get("AWS_DEFAULT_SSO_START_URL"),
-        env_region.or_else(|| env.get("AWS_DEFAULT_SSO_REGION")),
-    ) {
+    if let Some(url) = env.get("AWS_DEFAULT_SSO_START_URL") {
         let url = normalize_start_url(url);
         let name = session_name_from_url(url);
-        let selector = format!("--start-url {url} --sso-region {region}");
-        return Ok(explicit(
+        // `--sso-region` here is the region of this start URL (see
+        // `check_region_has_url`), and a flag beats its variable.
+        let session = start_url_session(
             name,
             url,
-            region,
+            flags.sso_region.as_deref(),
+            default_region()?,
             "AWS_DEFAULT_SSO_START_URL",
-            selector,
-        ));
+            false,
+            variants,
+        );
+        return Ok(session);
     }
     let sessions = cfg.doc.sso_sessions();
     if let [only] = sessions.as_slice() {
         let name = only.to_string();
         return named_session(cfg, &name, format!("--sso-session {name}"))
-            .map(|s| s.with_source(format!("the only [sso-session] in {}", cfg.path.display())));
+            .map(|s| Session {
+                endpoints: variants,
+                ..s.with_source(format!("the only [sso-session] in {}", cfg.path.display()))
+            })
+            .map(Plan::Ready);
     }
     let found = if sessions.is_empty() {
         format!("no [sso-session] in {}", cfg.path.display())
@@ -248,6 +382,180 @@ fn check_region_has_url(flags: &SessionFlags, env: &Env) -> Result<()> {
     }
 }
 
+/// The session of a start URL given on the command line or in
+/// `AWS_DEFAULT_SSO_START_URL`: its region is the one given (`--sso-region`),
+/// else the one its host names, else the default (`AWS_DEFAULT_SSO_REGION`),
+/// else still to be found.
+fn start_url_session(
+    name: String,
+    url: &str,
+    given: Option<&str>,
+    default: Option<&str>,
+    source: &str,
+    name_in_selector: bool,
+    variants: Vec<(String, String)>,
+) -> Plan {
+    let named = url::parse(url)
+        .ok()
+        .and_then(|u| endpoint::portal_host_region(u.host))
+        .map(|(region, _)| region);
+    if let (Some(given), Some(named)) = (given, &named)
+        && given != named
+    {
+        log::warn(format_args!(
+            "the start URL's portal is in {named}, but the region given is {given}; using {given}"
+        ));
+    }
+    let region = given
+        .map(str::to_string)
+        .or(named)
+        .or_else(|| default.map(str::to_string));
+    let session = Session {
+        endpoints: variants,
+        ..explicit(
+            name.clone(),
+            url,
+            region.as_deref().unwrap_or_default(),
+            source,
+            start_url_selector(
+                url,
+                region.as_deref().unwrap_or("REGION"),
+                name_in_selector.then_some(name.as_str()),
+            ),
+        )
+    };
+    match region {
+        Some(_) => Plan::Ready(session),
+        None => Plan::FindRegion(Pending {
+            session,
+            name_in_selector,
+        }),
+    }
+}
+
+/// How a start page answered, for [`find_region`] and [`for_login`].
+enum StartPage {
+    /// It redirects to this AWS access portal, in this region.
+    Portal { target: String, region: String },
+    /// It does not (why not, for the message).
+    Elsewhere(String),
+}
+
+/// Fetches `start_url` once without following its redirect (the one HTTP
+/// agent never follows one) and reads where it redirects to. The start URL
+/// must be `https://` (`http://` only on a loopback host): the answer decides
+/// where a login goes. A redirect counts only to `https://` on an access-portal
+/// host that names a region ([`endpoint::portal_host_region`]), with no port.
+fn read_start_page(ctx: &Ctx, start_url: &str) -> Result<StartPage> {
+    let parsed = url::parse(start_url)
+        .map_err(|why| Error::Config(format!("start URL {}: {why}", text::shown(start_url))))?;
+    if !parsed.is_secure_or_loopback() {
+        return Err(Error::Config(format!(
+            "start URL {}: only https:// is fetched (http:// only on a loopback host)",
+            text::shown(start_url)
+        )));
+    }
+    let answer = match ctx.http.get_location("StartPage", start_url) {
+        Ok(a) => a,
+        Err(e) => return Ok(StartPage::Elsewhere(format!("fetching it failed ({e})"))),
+    };
+    let Some(location) = answer
+        .location
+        .filter(|_| matches!(answer.status, 301 | 302 | 303 | 307 | 308))
+    else {
+        return Ok(StartPage::Elsewhere(format!(
+            "it answered HTTP {} without a redirect",
+            answer.status
+        )));
+    };
+    let elsewhere = || {
+        StartPage::Elsewhere(format!(
+            "it redirects to {}, not to an AWS access portal (https://….portal.REGION.app.aws)",
+            text::shown(&text::shorten(&location, 200))
+        ))
+    };
+    let Ok(target) = url::parse(&location) else {
+        return Ok(elsewhere());
+    };
+    let found = endpoint::portal_host_region(target.host)
+        .filter(|_| target.scheme.eq_ignore_ascii_case("https") && target.port.is_none());
+    Ok(match found {
+        Some((region, _)) => {
+            // As the AWS CLI normalises it: no query, fragment or trailing `/`.
+            let path = target.rest.split(['?', '#']).next().unwrap_or_default();
+            let target = format!(
+                "https://{}{}",
+                target.host.to_ascii_lowercase(),
+                path.trim_end_matches('/')
+            );
+            StartPage::Portal { target, region }
+        }
+        None => elsewhere(),
+    })
+}
+
+/// Finds the region of a start URL that names none from its start page's
+/// redirect (see the module doc); never a guess: when the page does not
+/// redirect to an access portal, the command stops and asks for the region.
+pub fn find_region(ctx: &Ctx, pending: Pending) -> Result<Session> {
+    let Pending {
+        mut session,
+        name_in_selector,
+    } = pending;
+    match read_start_page(ctx, &session.start_url)? {
+        StartPage::Portal { target, region } => {
+            log::note(format_args!(
+                "region {region}: the start URL redirects to {target}"
+            ));
+            session.selector = start_url_selector(
+                &session.start_url,
+                &region,
+                name_in_selector.then_some(session.name.as_str()),
+            );
+            session.region = region;
+            session.issuer = own_domain(&session.start_url).then_some(target);
+            Ok(session)
+        }
+        StartPage::Elsewhere(why) => Err(Error::Config(format!(
+            "cannot tell the region of start URL {}: {why}; give it with --sso-region REGION",
+            session.start_url
+        ))),
+    }
+}
+
+/// Whether a start URL is on a company's own domain rather than one of AWS's.
+fn own_domain(start_url: &str) -> bool {
+    url::parse(start_url).is_ok_and(|u| !endpoint::is_aws_start_host(u.host))
+}
+
+/// The session a login uses: for a start URL on a company's own domain, the
+/// AWS access portal it redirects to becomes what OIDC is told
+/// ([`Session::issuer_url`]), found now unless it already was. AWS's own start
+/// URLs are used as they are, without a request.
+pub fn for_login(ctx: &Ctx, session: &Session) -> Result<Session> {
+    if session.issuer.is_some() || !own_domain(&session.start_url) {
+        return Ok(session.clone());
+    }
+    match read_start_page(ctx, &session.start_url)? {
+        StartPage::Portal { target, region } => {
+            if region != session.region {
+                log::warn(format_args!(
+                    "the start URL redirects to a portal in {region}, but the session's region is {}",
+                    session.region
+                ));
+            }
+            Ok(Session {
+                issuer: Some(target),
+                ..session.clone()
+            })
+        }
+        StartPage::Elsewhere(why) => Err(Error::Config(format!(
+            "start URL {} is not AWS's and does not lead to an AWS access portal: {why}",
+            session.start_url
+        ))),
+    }
+}
+
 /// The session a `login` remembered (see `store::known_sessions`), for when
 /// the config names none: the one named by `--sso-session`, else the only
 /// one, else the most recent login.
@@ -280,6 +588,7 @@ fn explicit(name: String, url: &str, region: &str, source: &str, selector: Strin
         source: source.to_string(),
         selector,
         endpoints: Vec::new(),
+        issuer: None,
     }
 }
 
@@ -317,6 +626,7 @@ fn named_session(cfg: &Config, name: &str, selector: String) -> Result<Session> 
         source: format!("[sso-session {name}]"),
         selector,
         endpoints: Vec::new(),
+        issuer: None,
     })
 }
 
@@ -349,6 +659,7 @@ fn profile_session(cfg: &Config, profile: &str, origin: &str) -> Result<Session>
             source,
             selector,
             endpoints,
+            issuer: None,
         }),
         _ => Err(Error::Config(format!(
             "profile '{profile}' in {} has no sso_session (or sso_start_url and sso_region)",
@@ -357,16 +668,30 @@ fn profile_session(cfg: &Config, profile: &str, origin: &str) -> Result<Session>
     }
 }
 
+/// A profile's `use_fips_endpoint` and `use_dualstack_endpoint`, under the
+/// keys `aws::endpoint` reads them by.
+fn variant_settings(cfg: &Config, profile: &str) -> Vec<(String, String)> {
+    [FIPS_KEY, DUALSTACK_KEY]
+        .into_iter()
+        .filter_map(|key| {
+            cfg.profile_value(profile, key)
+                .map(|v| (key.to_string(), v.to_string()))
+        })
+        .collect()
+}
+
 /// The endpoint URLs a profile configures: `services = NAME` pointing at a
 /// `[services NAME]` section with `<service> =` / `endpoint_url =` sub-keys,
 /// and a profile-wide `endpoint_url` (key `*`). None when the profile sets
-/// `ignore_configured_endpoint_urls = true`.
+/// `ignore_configured_endpoint_urls = true`. Its FIPS / dual-stack settings
+/// come first, always.
 pub fn configured_endpoints(cfg: &Config, profile: &str) -> Vec<(String, String)> {
     let get = |key: &str| cfg.profile_value(profile, key);
+    // Not endpoint URLs: ignore_configured_endpoint_urls leaves these alone.
+    let mut out = variant_settings(cfg, profile);
     if get("ignore_configured_endpoint_urls").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-        return Vec::new();
+        return out;
     }
-    let mut out = Vec::new();
     if let Some(section) = get("services").and_then(|name| cfg.doc.services(name)) {
         for service in [
             Service::SsoOidc,
@@ -398,6 +723,14 @@ mod tests {
     use super::*;
     use crate::ini::Document;
 
+    /// The plan, which must be resolved without the network.
+    fn resolve(cfg: &Config, flags: &SessionFlags, env: &Env) -> Result<Session> {
+        match plan_session(cfg, flags, env)? {
+            Plan::Ready(s) => Ok(s),
+            Plan::FindRegion(p) => panic!("needs its region found: {p:?}"),
+        }
+    }
+
     fn cfg(text: &str) -> Config {
         Config {
             path: PathBuf::from("/h/.aws/config"),
@@ -415,7 +748,7 @@ mod tests {
             sso_session: None,
             profile: Some("p".into()),
         };
-        let s = resolve_session(&cfg(TWO), &f, &Env::default()).unwrap();
+        let s = resolve(&cfg(TWO), &f, &Env::default()).unwrap();
         assert_eq!(
             (s.name.as_str(), s.region.as_str()),
             ("mycorp", "eu-central-1")
@@ -430,9 +763,9 @@ mod tests {
             sso_session: Some("a".into()),
             ..Default::default()
         };
-        let s = resolve_session(&c, &by_name, &Env::default()).unwrap();
+        let s = resolve(&c, &by_name, &Env::default()).unwrap();
         assert_eq!(s.scopes, Some(vec!["sso:account:access".to_string()]));
-        let s = resolve_session(
+        let s = resolve(
             &c,
             &SessionFlags::default(),
             &Env::of(&[("AWS_PROFILE", "p")]),
@@ -440,7 +773,7 @@ mod tests {
         .unwrap();
         assert_eq!((s.name.as_str(), s.region.as_str()), ("b", "us-east-1"));
         assert_eq!(s.login_command(), "sso-config login --profile p");
-        let s = resolve_session(
+        let s = resolve(
             &c,
             &SessionFlags {
                 profile: Some("legacy".into()),
@@ -456,15 +789,15 @@ mod tests {
             ("AWS_DEFAULT_SSO_START_URL", "https://x.awsapps.com/start"),
             ("AWS_DEFAULT_SSO_REGION", "ap-south-1"),
         ]);
-        let s = resolve_session(&c, &SessionFlags::default(), &e).unwrap();
+        let s = resolve(&c, &SessionFlags::default(), &e).unwrap();
         assert_eq!(s.name, "x");
-        let err = resolve_session(&c, &SessionFlags::default(), &Env::default()).unwrap_err();
+        let err = resolve(&c, &SessionFlags::default(), &Env::default()).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("a, b"), "{err}");
         let one = cfg(
             "[sso-session only]\nsso_start_url = https://o.awsapps.com/start\nsso_region = eu-west-1\n",
         );
-        let s = resolve_session(&one, &SessionFlags::default(), &Env::default()).unwrap();
+        let s = resolve(&one, &SessionFlags::default(), &Env::default()).unwrap();
         assert_eq!(s.name, "only");
     }
 
@@ -481,7 +814,7 @@ mod tests {
                 ..Default::default()
             },
         ] {
-            let e = resolve_session(&c, &flags, &Env::default()).unwrap_err();
+            let e = resolve(&c, &flags, &Env::default()).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{e}");
             assert!(e.to_string().contains("nope"));
         }
@@ -496,7 +829,7 @@ mod tests {
             profile: Some("local".into()),
             ..Default::default()
         };
-        let s = resolve_session(&c, &flags, &Env::default()).unwrap();
+        let s = resolve(&c, &flags, &Env::default()).unwrap();
         assert_eq!(
             s.endpoint(Service::Portal, &Env::default()).unwrap().base,
             "http://127.0.0.1:9"
@@ -536,7 +869,7 @@ mod tests {
                 ]),
             ),
         ] {
-            let e = resolve_session(&c, &flags, &env).unwrap_err();
+            let e = plan_session(&c, &flags, &env).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{e}");
             assert!(e.to_string().contains("--sso-region goes with --start-url"));
         }
@@ -545,8 +878,156 @@ mod tests {
             ("AWS_DEFAULT_SSO_START_URL", "https://x.awsapps.com/start"),
             ("AWS_DEFAULT_SSO_REGION", "us-east-1"),
         ]);
-        let s = resolve_session(&c, &region(SessionFlags::default()), &env).unwrap();
+        let Plan::Ready(s) = plan_session(&c, &region(SessionFlags::default()), &env).unwrap()
+        else {
+            panic!("a region was given")
+        };
         assert_eq!((s.name.as_str(), s.region.as_str()), ("x", "eu-west-1"));
+    }
+
+    #[test]
+    fn a_portal_start_url_names_its_region_others_need_theirs_found() {
+        let c = cfg(TWO);
+        let url = |u: &str| SessionFlags {
+            start_url: Some(u.into()),
+            ..Default::default()
+        };
+        let dual = "https://ssoins-7223a1b2c3d4e5f6.portal.us-west-2.app.aws/";
+        let s = resolve(&c, &url(dual), &Env::default()).unwrap();
+        assert_eq!(s.region, "us-west-2");
+        assert_eq!(s.start_url, dual.trim_end_matches('/'));
+        assert!(
+            s.login_command().contains("--sso-region us-west-2"),
+            "{}",
+            s.login_command()
+        );
+        // Its OIDC and portal hosts are the dual-stack ones; sso-admin's are not.
+        let env = Env::default();
+        assert_eq!(
+            s.endpoint(Service::SsoOidc, &env).unwrap().base,
+            "https://oidc.us-west-2.api.aws"
+        );
+        assert_eq!(
+            s.endpoint(Service::Portal, &env).unwrap().base,
+            "https://portal.sso.us-west-2.api.aws"
+        );
+        assert_eq!(
+            s.endpoint(Service::SsoAdmin, &env).unwrap().base,
+            "https://sso.us-west-2.amazonaws.com"
+        );
+        let ipv4 = "https://ssoins-1.eu-central-1.portal.amazonaws.com";
+        let s = resolve(&c, &url(ipv4), &Env::default()).unwrap();
+        assert_eq!(s.region, "eu-central-1");
+        assert_eq!(
+            s.endpoint(Service::SsoOidc, &env).unwrap().base,
+            "https://oidc.eu-central-1.amazonaws.com"
+        );
+        // A classic or custom start URL: the region is to be found.
+        for u in [
+            "https://mycorp.awsapps.com/start",
+            "https://sso.example.com",
+        ] {
+            match plan_session(&c, &url(u), &Env::default()).unwrap() {
+                Plan::FindRegion(Pending { session: s, .. }) => {
+                    assert_eq!((s.start_url.as_str(), s.region.as_str()), (u, ""))
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // The variable without a region, too; with one, it is used.
+        let e = Env::of(&[("AWS_DEFAULT_SSO_START_URL", "https://x.awsapps.com/start")]);
+        assert!(matches!(
+            plan_session(&c, &SessionFlags::default(), &e).unwrap(),
+            Plan::FindRegion(_)
+        ));
+        let e = Env::of(&[
+            ("AWS_DEFAULT_SSO_START_URL", "https://x.awsapps.com/start"),
+            ("AWS_DEFAULT_SSO_REGION", "eu-wst-1"),
+        ]);
+        let err = plan_session(&c, &SessionFlags::default(), &e).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.to_string().contains("did you mean 'eu-west-1'"),
+            "{err}"
+        );
+        // ... but only where it is used.
+        let p = SessionFlags {
+            profile: Some("p".into()),
+            ..Default::default()
+        };
+        assert_eq!(resolve(&c, &p, &e).unwrap().name, "b");
+        // A portal URL's own region beats the default; --sso-region beats both.
+        let e = Env::of(&[("AWS_DEFAULT_SSO_REGION", "ap-south-1")]);
+        assert_eq!(resolve(&c, &url(dual), &e).unwrap().region, "us-west-2");
+        let given = SessionFlags {
+            sso_region: Some("eu-west-1".into()),
+            ..url(dual)
+        };
+        assert_eq!(resolve(&c, &given, &e).unwrap().region, "eu-west-1");
+        let s = resolve(&c, &url("https://x.awsapps.com/start"), &e).unwrap();
+        assert_eq!(s.region, "ap-south-1");
+    }
+
+    #[test]
+    fn sessions_without_a_profile_take_the_default_profiles_endpoint_settings() {
+        let c = cfg(&format!(
+            "[default]\nuse_fips_endpoint = true\n\n[profile dual]\nuse_dualstack_endpoint = true\n\n{TWO}"
+        ));
+        let env = Env::default();
+        let by_name = SessionFlags {
+            sso_session: Some("a".into()),
+            ..Default::default()
+        };
+        let s = resolve(&c, &by_name, &env).unwrap();
+        assert_eq!(
+            s.endpoint(Service::SsoOidc, &env).unwrap().base,
+            "https://oidc-fips.eu-west-1.amazonaws.com"
+        );
+        let e = Env::of(&[("AWS_PROFILE", "dual")]);
+        let s = resolve(&c, &by_name, &e).unwrap();
+        assert_eq!(
+            s.endpoint(Service::Portal, &e).unwrap().base,
+            "https://portal.sso.eu-west-1.api.aws"
+        );
+        // A profile's own settings, even with its endpoint URLs ignored.
+        let c = cfg(&format!(
+            "{TWO}\n[profile f]\nsso_session = a\nuse_fips_endpoint = true\nignore_configured_endpoint_urls = true\nendpoint_url = https://x.example\n"
+        ));
+        let s = resolve(
+            &c,
+            &SessionFlags {
+                profile: Some("f".into()),
+                ..Default::default()
+            },
+            &env,
+        )
+        .unwrap();
+        assert_eq!(
+            s.endpoint(Service::SsoOidc, &env).unwrap().base,
+            "https://oidc-fips.eu-west-1.amazonaws.com"
+        );
+    }
+
+    #[test]
+    fn regions_are_checked_with_a_suggestion() {
+        let e = check_region("--region", "eu-wst-1").unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("(did you mean 'eu-west-1'?)"), "{e}");
+        assert!(check_region("--region", "ap-southeast-9").is_ok());
+        let e = check_region("--sso-region", "mars-north-1").unwrap_err();
+        assert!(
+            e.to_string().contains("not a region; AWS regions are"),
+            "{e}"
+        );
+        let e = check_region_setting("AWS_REGION", "US-EAST-1").unwrap_err();
+        assert!(e.to_string().contains("did you mean 'us-east-1'"), "{e}");
+        let flags = SessionFlags {
+            start_url: Some("https://x.awsapps.com/start".into()),
+            sso_region: Some("us-eest-1".into()),
+            ..Default::default()
+        };
+        let e = plan_session(&cfg(TWO), &flags, &Env::default()).unwrap_err();
+        assert!(e.to_string().contains("did you mean 'us-east-1'"), "{e}");
     }
 
     #[test]

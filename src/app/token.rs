@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::app::context::Ctx;
-use crate::app::session::Session;
+use crate::app::session::{self, Session};
 use crate::aws::endpoint::{Service, endpoint};
 use crate::aws::loopback::Callback;
 use crate::error::{Error, Result};
@@ -191,6 +191,9 @@ fn issued_token(
 
 /// Runs an interactive login and writes the token file(s).
 pub fn login(ctx: &Ctx, cfg: &Config, session: &Session, opts: &LoginOptions) -> Result<Token> {
+    // A start URL on a company's own domain: OIDC is told the AWS portal it
+    // redirects to.
+    let session = &session::for_login(ctx, session)?;
     let pkce = match opts.flow {
         Flow::DeviceCode => false,
         Flow::Pkce => true,
@@ -207,7 +210,7 @@ pub fn login(ctx: &Ctx, cfg: &Config, session: &Session, opts: &LoginOptions) ->
                 &oidc,
                 &reg.client_id,
                 &reg.client_secret,
-                &session.start_url,
+                session.issuer_url(),
                 ctx,
             )?;
             Ok((reg, resp))
@@ -339,7 +342,7 @@ fn registration(
         scopes: Some(scopes.clone()),
         grant_types: grant_types.clone(),
         redirect_uris: pkce_redirect.map(|r| vec![r.to_string()]),
-        issuer_url: pkce_redirect.map(|_| session.start_url.clone()),
+        issuer_url: pkce_redirect.map(|_| session.issuer_url().to_string()),
     })?;
     let expires = resp.expires_at(now);
     let reg = Registration {

@@ -17,33 +17,57 @@ pub const SIGNIN_ENDPOINT_VAR: &str = "AWS_ENDPOINT_URL_SIGNIN";
 
 /// The federation endpoint for a region's partition, or the override, which
 /// is held to the rule of every endpoint override (the credentials go there).
+///
+/// Hosts per partition, from the AWS Sign-In endpoint rule set (botocore
+/// `signin/2023-01-01`: `{region}.signin.amazonaws-eusc.eu`, …) and the AWS
+/// CLI's `aws console` tests (`eusc-de-east-1.signin.amazonaws-eusc.eu`):
+/// aws, aws-cn and aws-us-gov have a partition-wide sign-in host (GovCloud
+/// East its own); the European Sovereign Cloud only regional ones. The
+/// isolated partitions have no public console: an error (exit 2) names the
+/// override, rather than sending their credentials to another partition.
 pub fn federation_base(region: &str, env: &Env) -> Result<String> {
     if let Some(url) = env.get(SIGNIN_ENDPOINT_VAR) {
         return validate_override(url);
     }
     Ok(match partition(region).name {
+        "aws" => "https://signin.aws.amazon.com".into(),
         "aws-cn" => "https://signin.amazonaws.cn".into(),
         "aws-us-gov" if region == "us-gov-east-1" => {
             "https://us-gov-east-1.signin.amazonaws-us-gov.com".into()
         }
         "aws-us-gov" => "https://signin.amazonaws-us-gov.com".into(),
-        _ => "https://signin.aws.amazon.com".into(),
+        "aws-eusc" => format!("https://{region}.signin.amazonaws-eusc.eu"),
+        other => return Err(no_console(other)),
     })
+}
+
+fn no_console(partition: &str) -> Error {
+    Error::Config(format!(
+        "partition {partition} has no public console sign-in; set {SIGNIN_ENDPOINT_VAR} to its sign-in URL"
+    ))
 }
 
 /// The console URL a session lands on: `--destination` as a full URL, or a path
 /// on the partition's console host; else the console home of the region.
-pub fn destination(region: &str, dest: Option<&str>) -> String {
-    let host = match partition(region).name {
-        "aws-cn" => "console.amazonaws.cn",
-        "aws-us-gov" => "console.amazonaws-us-gov.com",
-        _ => "console.aws.amazon.com",
+/// Console hosts: `console.aws.amazon.com`, `console.amazonaws.cn`,
+/// `console.amazonaws-us-gov.com`, and in the European Sovereign Cloud only
+/// the regional `{region}.console.amazonaws-eusc.eu` (AWS CLI `aws console`).
+pub fn destination(region: &str, dest: Option<&str>) -> Result<String> {
+    let (host, regional_only) = match partition(region).name {
+        "aws" => ("console.aws.amazon.com", false),
+        "aws-cn" => ("console.amazonaws.cn", false),
+        "aws-us-gov" => ("console.amazonaws-us-gov.com", false),
+        "aws-eusc" => ("console.amazonaws-eusc.eu", true),
+        other => return Err(no_console(other)),
     };
-    match dest {
+    Ok(match dest {
         Some(d) if d.starts_with("https://") || d.starts_with("http://") => d.to_string(),
+        Some(d) if regional_only => {
+            format!("https://{region}.{host}/{}", d.trim_start_matches('/'))
+        }
         Some(d) => format!("https://{host}/{}", d.trim_start_matches('/')),
         None => format!("https://{region}.{host}/console/home?region={region}"),
-    }
+    })
 }
 
 /// Asks the federation endpoint for a sign-in token and builds the login URL.
@@ -127,6 +151,11 @@ mod tests {
             "https://us-gov-east-1.signin.amazonaws-us-gov.com"
         );
         assert_eq!(
+            federation_base("eusc-de-east-1", &e),
+            "https://eusc-de-east-1.signin.amazonaws-eusc.eu"
+        );
+        let destination = |r, d| destination(r, d).unwrap();
+        assert_eq!(
             destination("eu-west-1", None),
             "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1"
         );
@@ -139,9 +168,23 @@ mod tests {
             "https://console.amazonaws-us-gov.com/ec2"
         );
         assert_eq!(
+            destination("eusc-de-east-1", None),
+            "https://eusc-de-east-1.console.amazonaws-eusc.eu/console/home?region=eusc-de-east-1"
+        );
+        assert_eq!(
+            destination("eusc-de-east-1", Some("/ec2/home")),
+            "https://eusc-de-east-1.console.amazonaws-eusc.eu/ec2/home"
+        );
+        assert_eq!(
             destination("eu-west-1", Some("https://x.example/y")),
             "https://x.example/y"
         );
+        // No public console: an error, not another partition's host.
+        for iso in ["us-iso-east-1", "us-isob-east-1", "eu-isoe-west-1"] {
+            let e = super::federation_base(iso, &Env::default()).unwrap_err();
+            assert_eq!(e.exit_code(), crate::error::EXIT_USAGE, "{e}");
+            assert!(super::destination(iso, None).is_err(), "{iso}");
+        }
         let evil = Env::of(&[(SIGNIN_ENDPOINT_VAR, "http://127.0.0.1:1@example.com")]);
         assert!(super::federation_base("eu-west-1", &evil).is_err());
     }

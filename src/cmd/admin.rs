@@ -9,7 +9,7 @@ use crate::app::admin::assignments::{
 use crate::app::admin::lookup::LookupKind;
 use crate::app::admin::{self, Action, Request};
 use crate::app::context::Ctx;
-use crate::app::session::SessionFlags;
+use crate::app::session::{self, SessionFlags};
 use crate::cmd::args::{self, Global, Parser, Tok};
 use crate::cmd::output::{self, Format};
 use crate::error::{Error, Result};
@@ -111,7 +111,11 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
             )));
         }
         match name.as_str() {
-            "region" => request.region = Some(args::value(p)?),
+            "region" => {
+                let region = args::value(p)?;
+                session::check_region("--region", &region)?;
+                request.region = Some(region);
+            }
             "format" => format = Format::parse(&args::value(p)?)?,
             "instance-arn" => request.instance_arn = Some(args::value(p)?),
             "principal" => filters

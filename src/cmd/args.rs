@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use crate::app::naming;
 use crate::app::role::RoleFlags;
-use crate::app::session::SessionFlags;
+use crate::app::session::{self, SessionFlags};
 use crate::app::token::{Flow, LoginOptions};
 use crate::error::{Error, Result};
 
@@ -23,10 +23,12 @@ pub type Parser = lexopt::Parser;
 /// `help session`.
 pub const SESSION_HELP: &str = "\
 Session selection (first match wins):
-  --start-url URL --sso-region R [--sso-session NAME]
+  --start-url URL [--sso-region R] [--sso-session NAME]
+                               (no region: the portal URL, or where the
+                               start URL redirects to, names it)
   --sso-session NAME           an [sso-session NAME] of the config file
   --profile P                  a profile's sso_session (or AWS_PROFILE)
-  AWS_DEFAULT_SSO_START_URL + AWS_DEFAULT_SSO_REGION
+  AWS_DEFAULT_SSO_START_URL [+ AWS_DEFAULT_SSO_REGION]
   the only [sso-session] in the config file
 ";
 
@@ -178,7 +180,11 @@ pub fn role_flag(name: &str, p: &mut Parser, r: &mut RoleFlags) -> Result<bool> 
     match name {
         "account-id" => r.account_id = Some(value(p)?),
         "role-name" => r.role_name = Some(value(p)?),
-        "region" => r.region = Some(value(p)?),
+        "region" => {
+            let region = value(p)?;
+            session::check_region("--region", &region)?;
+            r.region = Some(region);
+        }
         "login" => r.login = true,
         "expiry-window" => {
             let v = value(p)?;

@@ -58,7 +58,7 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     };
     let session = match &target {
         Some(t) => t.session.clone(),
-        None => session::resolve_session(&cfg, sel, &ctx.env)?,
+        None => session::resolve_session(ctx, &cfg, sel)?,
     };
     let report = check::check(ctx, &cfg, &session, target.as_ref())?;
     let text = if a.json {

@@ -297,7 +297,7 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args, program: &Invocation) -> Resu
     }
     let cfg = Config::load(&ctx.paths.config)?;
     config_copy::remember(&ctx.paths, &cfg.path, &cfg.doc.to_text());
-    let session = session::resolve_session(&cfg, sel, &ctx.env)?;
+    let session = session::resolve_session(ctx, &cfg, sel)?;
     // Check the target file before any network work: a bad file must not cost a login.
     let target = match &a.write {
         Some(file) => Some(profiles::load_target(&cfg, file.as_deref(), &session)?),
@@ -387,7 +387,7 @@ fn into_emptied_config(
     let Some(copy) = config_copy::restore(&ctx.paths, path) else {
         let cfg = Config::from_text(path, "")?;
         // The flags and environment first, else the session of the last login.
-        let session = session::resolve_session(&cfg, sel, &ctx.env)
+        let session = session::resolve_session(ctx, &cfg, sel)
             .or_else(|e| session::remembered_session(&ctx.paths, sel).map_err(|_| e));
         let (text, session) = session.and_then(|s| merged_text(ctx, &cfg, s, a, program)).map_err(|e| match e {
             Error::Config(msg) => Error::Config(format!(
@@ -406,7 +406,7 @@ fn into_emptied_config(
         return Ok(());
     };
     let merged = Config::from_text(path, &copy.text).and_then(|cfg| {
-        let session = session::resolve_session(&cfg, sel, &ctx.env)?;
+        let session = session::resolve_session(ctx, &cfg, sel)?;
         merged_text(ctx, &cfg, session, a, program)
     });
     match merged {

@@ -63,7 +63,7 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     let cfg = Config::load(&ctx.paths.config)?;
     // What `sso-config > ~/.aws/config` restores if the shell empties the file.
     config_copy::remember(&ctx.paths, &cfg.path, &cfg.doc.to_text());
-    let session = session::resolve_session(&cfg, sel, &ctx.env)?;
+    let session = session::resolve_session(ctx, &cfg, sel)?;
     // The flags name a session for the config: checked before the login (a
     // conflicting one must not cost a login, nor get this token's file),
     // written after it succeeds.

@@ -42,7 +42,7 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
 /// neither is a config that names no session.
 pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     let cfg = Config::load(&ctx.paths.config)?;
-    let session = match session::resolve_session(&cfg, sel, &ctx.env) {
+    let session = match session::resolve_session(ctx, &cfg, sel) {
         Ok(s) => Some(s),
         Err(_) if a.all => None,
         Err(e) => return Err(e),

@@ -54,7 +54,7 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
 /// `roles`: every account × role, sorted like `generate`.
 pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     let cfg = Config::load(&ctx.paths.config)?;
-    let session = session::resolve_session(&cfg, sel, &ctx.env)?;
+    let session = session::resolve_session(ctx, &cfg, sel)?;
     let want =
         |acct: &AccountInfo| a.account_ids.is_empty() || a.account_ids.contains(&acct.account_id);
     let listing = output::with_progress(|progress| {
