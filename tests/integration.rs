@@ -11,6 +11,7 @@ mod hostile;
 mod identity;
 mod layers;
 mod login;
+mod policy;
 mod robust;
 mod roles;
 mod trust_ini;

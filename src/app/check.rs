@@ -12,7 +12,7 @@ use crate::app::chain::Resolved;
 use crate::app::context::Ctx;
 use crate::app::role::{self, RoleTarget};
 use crate::app::session::Session;
-use crate::app::token;
+use crate::app::token::{self, LoginOptions, LoginPolicy};
 use crate::aws::endpoint::Service;
 use crate::aws::sts;
 use crate::error::{EXIT_LOGIN, EXIT_RUNTIME, Error, Result};
@@ -99,7 +99,14 @@ pub fn check(
     let now = clock::now();
     let (_, cached) = token::load_token(ctx, session);
     let refreshable = cached.as_ref().is_some_and(|t| t.refreshable(now));
-    let usable = token::valid_token(ctx, cfg, session, None);
+    // `check` reports; it never logs in.
+    let usable = token::valid_token(
+        ctx,
+        cfg,
+        session,
+        LoginPolicy::Never,
+        &LoginOptions::default(),
+    );
     let token = match (&cached, &usable) {
         (None, _) => TokenState {
             status: "missing",
@@ -186,7 +193,7 @@ fn check_access(
 
 /// The ARN the role's credentials act as: proves they work end to end.
 fn caller_arn(ctx: &Ctx, cfg: &Config, t: &RoleTarget) -> Result<String> {
-    let rc = role::credentials(ctx, cfg, t, &role::RoleFlags::default())?;
+    let rc = role::credentials(ctx, cfg, t, &role::RoleFlags::default(), LoginPolicy::Never)?;
     let profile = t.profile.as_deref().unwrap_or("");
     let resolved = Resolved::identity_center(rc, profile, t);
     let region = t.region.as_deref().unwrap_or(&t.session.region);
