@@ -5,6 +5,7 @@ mod util;
 
 mod admin;
 mod bad_input;
+mod check;
 mod credentials;
 mod generate;
 mod hostile;
