@@ -706,7 +706,7 @@ fn identity_center_profiles_use_the_cached_login() {
         "{}\n[profile idc]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = AdministratorAccess\nregion = {REGION}\n",
         t.session_config("corp")
     ));
-    // No token: exit 3 with the login command, never an interactive login.
+    // No token and no terminal: exit 3 with the login command.
     let r = t.run(["admin", "lookup", "instance", "--profile", "idc"]);
     r.code(3).one_error_line("sso-config login --profile idc");
     assert_eq!(t.fake.hits("RegisterClient"), 0);
@@ -725,6 +725,24 @@ fn identity_center_profiles_use_the_cached_login() {
     );
     // The second run used the role credentials the first one cached.
     assert_eq!(t.fake.hits("GetRoleCredentials"), 1);
+}
+
+#[test]
+fn identity_center_profiles_log_in_on_a_terminal() {
+    let t = admin_env("admin_idc_terminal");
+    t.write_config(&format!(
+        "{}\n[profile idc]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = AdministratorAccess\nregion = {REGION}\n",
+        t.session_config("corp")
+    ));
+    let r = t.run_on_terminal(&["admin", "whoami", "--profile", "idc", "--format", "csv"]);
+    r.code(0);
+    assert!(
+        r.stdout.contains("assumed-role/AdministratorAccess"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(t.fake.hits("CreateToken:device_code"), 1);
+    assert!(t.token_file("corp").exists());
 }
 
 #[test]

@@ -24,8 +24,9 @@ fn a_token_issued_for_another_start_url_is_a_miss() {
         0,
         "the foreign token was sent"
     );
-    // A command that may log in does so, and the new token is this instance's.
-    t.run(["roles"]).code(0);
+    // A command that may log in (on a terminal) does so, and the new token
+    // is this instance's.
+    t.run_on_terminal(&["roles"]).code(0);
     assert_eq!(t.fake.hits("CreateToken:device_code"), 1);
     assert_eq!(
         json(&t.token_file("corp"))["startUrl"],

@@ -5,6 +5,7 @@ mod util;
 
 mod admin;
 mod bad_input;
+mod check;
 mod credentials;
 mod endpoints;
 mod generate;
@@ -12,6 +13,7 @@ mod hostile;
 mod identity;
 mod layers;
 mod login;
+mod policy;
 mod remembered;
 mod robust;
 mod roles;

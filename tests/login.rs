@@ -74,8 +74,7 @@ fn denied_and_expired_device_codes_fail_cleanly() {
     assert!(!t.token_file("corp").exists());
 }
 
-/// Starts `login --pkce` with a BROWSER that hands the URL to the test (through a
-/// FIFO, so nothing polls), then plays the browser.
+/// Runs `login --pkce`, playing the browser it opens.
 fn pkce_login(t: &TestEnv) -> Run {
     pkce_login_with(t, |_| ())
 }
@@ -83,26 +82,7 @@ fn pkce_login(t: &TestEnv) -> Run {
 /// [`pkce_login`], calling `before_browse` with the authorize URL before the
 /// browser follows it.
 fn pkce_login_with(t: &TestEnv, before_browse: impl FnOnce(&str)) -> Run {
-    let fifo = t.root.join("browser.fifo");
-    let _ = std::fs::remove_file(&fifo);
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
-    let script = t.root.join("browser.sh");
-    std::fs::write(
-        &script,
-        format!("#!/bin/sh\nprintf '%s\\n' \"$1\" > '{}'\n", fifo.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let mut c = t.command(["login", "--pkce"]);
-    c.env("BROWSER", &script);
-    let running = Running::spawn(c);
-    let url = std::fs::read_to_string(&fifo).unwrap().trim().to_string();
+    let (running, url) = t.spawn_with_browser(t.command(["login", "--pkce"]));
     assert!(
         url.contains("/authorize?response_type=code&client_id="),
         "{url}"

@@ -102,9 +102,16 @@ impl TestEnv {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        let mut c = Command::new(BIN);
-        c.args(args)
-            .env_clear()
+        let mut c = self.program(BIN);
+        c.args(args);
+        c
+    }
+
+    /// `program` with this environment: the fake, the private HOME, nothing
+    /// else of the test's own environment, stdin empty.
+    fn program(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        c.env_clear()
             .env("HOME", &self.home)
             .env("PATH", "/usr/bin:/bin")
             .env("AWS_ENDPOINT_URL_SSO_OIDC", self.fake.url())
@@ -125,6 +132,58 @@ impl TestEnv {
         let mut c = self.command(args);
         let out = c.output().unwrap();
         Run::new(format!("{c:?}"), out)
+    }
+
+    /// Runs as a person at a terminal does: stdin and stderr on a
+    /// pseudo-terminal (util-linux `script`), stdout into a file, as in
+    /// `sso-config > file`. The run's stderr is what the terminal showed.
+    pub fn run_on_terminal(&self, args: &[&str]) -> Run {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let stdout = self.root.join(format!("terminal-stdout-{n}"));
+        let line = std::iter::once(BIN)
+            .chain(args.iter().copied())
+            .map(sh_quote)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let line = format!("exec {line} > {}", sh_quote(&stdout.to_string_lossy()));
+        let mut c = self.program("script");
+        // -q: no "Script started" lines; -e: the command's exit status;
+        // -c: the command; /dev/null: no typescript file.
+        c.args(["-qec", &line, "/dev/null"]);
+        let out = c
+            .output()
+            .unwrap_or_else(|e| panic!("util-linux script runs the terminal tests: {e}"));
+        Run {
+            cmd: format!("{c:?}"),
+            code: out.status.code().unwrap_or(-1),
+            stdout: std::fs::read_to_string(&stdout).unwrap_or_default(),
+            stderr: String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n"),
+        }
+    }
+
+    /// Starts `c` with a BROWSER that hands the URL it is asked to open to the
+    /// test (through a FIFO, so nothing polls); returns the running command
+    /// and that URL.
+    pub fn spawn_with_browser(&self, mut c: Command) -> (Running, String) {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let fifo = self.root.join(format!("browser-{n}.fifo"));
+        let status = Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(status.success());
+        let script = self.root.join(format!("browser-{n}.sh"));
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$1\" > {}\n",
+                sh_quote(&fifo.to_string_lossy())
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        c.env("BROWSER", &script);
+        let running = Running::spawn(c);
+        let url = std::fs::read_to_string(&fifo).unwrap().trim().to_string();
+        (running, url)
     }
 
     /// Runs a command line through `sh -c` in this environment (how a
@@ -320,6 +379,11 @@ pub fn browse(url: &str) -> u16 {
         }
     }
     panic!("too many redirects");
+}
+
+/// `s` as one word for `sh`.
+pub fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 pub fn sha1_hex(s: &str) -> String {

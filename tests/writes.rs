@@ -467,6 +467,9 @@ fn a_copy_of_another_config_file_is_not_restored() {
     let mut v = json(&copy);
     v["path"] = serde_json::Value::from("/somewhere/else/config");
     fs::write(&copy, v.to_string()).unwrap();
+    // The session the environment names has no [sso-session] of its own: its
+    // token is the one the AWS CLI keys by start URL.
+    t.write_cli_token(&t.fake.org().start_url, "2099-01-01T00:00:00Z");
     let r = t.sh(&format!(
         "AWS_DEFAULT_SSO_START_URL='{}' AWS_DEFAULT_SSO_REGION=us-east-1 {} --include-account Management > {}",
         t.fake.org().start_url,

@@ -28,6 +28,7 @@ use time::OffsetDateTime;
 use crate::app::context::Ctx;
 use crate::app::role::{self, RoleFlags, RoleTarget};
 use crate::app::session::{self, SessionFlags};
+use crate::app::token::LoginPolicy;
 use crate::aws::signed::SignedClient;
 use crate::aws::sts;
 use crate::error::{Error, Result};
@@ -335,9 +336,9 @@ impl<'a> Resolver<'a> {
 
     /// GetRoleCredentials for the profile's account and role, through the
     /// AWS CLI's role cache that `credential-process` and `export` share (so a
-    /// cached set is reused and a fetched one is cached). No interactive login:
-    /// admin commands run in scripts, and exit 3 with the login command is the
-    /// contract for a missing token.
+    /// cached set is reused and a fetched one is cached). Without a usable
+    /// token it logs in on a terminal and exits 3 with the login command
+    /// elsewhere, like every command that needs a token.
     fn identity_center(&self, profile: &str) -> Result<Resolved> {
         let flags = RoleFlags::default();
         let session_flags = SessionFlags {
@@ -345,7 +346,7 @@ impl<'a> Resolver<'a> {
             ..SessionFlags::default()
         };
         let target = role::resolve(self.ctx, self.cfg, &session_flags, &flags)?;
-        let rc = role::credentials(self.ctx, self.cfg, &target, &flags)?;
+        let rc = role::credentials(self.ctx, self.cfg, &target, &flags, LoginPolicy::OnTerminal)?;
         Ok(Resolved::identity_center(rc, profile, &target))
     }
 

@@ -2,8 +2,12 @@
 What `check` finds: which session was resolved and from where, the token's
 state, and (for a profile or account + role) whether that access exists and
 who its credentials are. The verdict maps to an exit code: 0 when all is well,
-3 when the only problem is a missing or expired, unrefreshable token, 1
-otherwise.
+3 when the only problem is a missing or expired, unrefreshable token (or one
+the portal rejects), 1 otherwise; a check that cannot run (bad config,
+unknown profile, network) ends with its error's code, and for `--json` that
+outcome is a [`Failure`]. Both carry `ok`, a `status` naming the exit code
+([`status`]) and an `error` saying what is wrong, so a script can always read
+stdout.
 */
 
 use serde::Serialize;
@@ -12,10 +16,10 @@ use crate::app::chain::Resolved;
 use crate::app::context::Ctx;
 use crate::app::role::{self, RoleTarget};
 use crate::app::session::Session;
-use crate::app::token;
+use crate::app::token::{self, LoginOptions, LoginPolicy};
 use crate::aws::endpoint::Service;
 use crate::aws::sts;
-use crate::error::{EXIT_LOGIN, EXIT_RUNTIME, Error, Result};
+use crate::error::{EXIT_LOGIN, EXIT_RUNTIME, EXIT_USAGE, Error, Result};
 use crate::portal::Portal;
 use crate::store::config::Config;
 use crate::util::clock;
@@ -25,6 +29,11 @@ use crate::util::secret::Secret;
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
+    /// [`status`] of the exit code.
+    pub status: &'static str,
+    /// What is wrong, when something is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// Session name.
     pub session: String,
     /// Where the session came from.
@@ -89,6 +98,39 @@ impl Report {
     }
 }
 
+/// A check that could not be made, as `check --json` prints it.
+#[derive(Debug, Serialize)]
+pub struct Failure {
+    /// Always `false`.
+    pub ok: bool,
+    /// [`status`] of the error's exit code.
+    pub status: &'static str,
+    /// The error, as the line on stderr says it.
+    pub error: String,
+}
+
+impl Failure {
+    /// The failure for `e`.
+    pub fn new(e: &Error) -> Failure {
+        Failure {
+            ok: false,
+            status: status(e.exit_code()),
+            error: e.to_string(),
+        }
+    }
+}
+
+/// The name of an exit code in `check --json`'s `status`: `ok` (0),
+/// `error` (1), `config-error` (2: usage or configuration), `login-required` (3).
+pub fn status(code: u8) -> &'static str {
+    match code {
+        0 => "ok",
+        EXIT_USAGE => "config-error",
+        EXIT_LOGIN => "login-required",
+        _ => "error",
+    }
+}
+
 /// Checks the session, its token and, when given, access to `target`.
 pub fn check(
     ctx: &Ctx,
@@ -99,7 +141,14 @@ pub fn check(
     let now = clock::now();
     let (_, cached) = token::load_token(ctx, session);
     let refreshable = cached.as_ref().is_some_and(|t| t.refreshable(now));
-    let usable = token::valid_token(ctx, cfg, session, None);
+    // `check` reports; it never logs in.
+    let usable = token::valid_token(
+        ctx,
+        cfg,
+        session,
+        LoginPolicy::Never,
+        &LoginOptions::default(),
+    );
     let token = match (&cached, &usable) {
         (None, _) => TokenState {
             status: "missing",
@@ -128,17 +177,24 @@ pub fn check(
         (Some(t), Ok(tok)) => Some(check_access(ctx, cfg, session, t, &tok.access_token)?),
         _ => None,
     };
-    let token_ok = usable.is_ok();
+    let error = match &usable {
+        Err(e) => Some(e.to_string()),
+        Ok(_) => access.as_ref().and_then(|a| a.error.clone()),
+    };
     let access_ok = access.as_ref().is_none_or(|a| a.ok);
-    Ok(Report {
+    let mut report = Report {
+        status: "",
+        error,
         session: session.name.clone(),
         source: session.source.clone(),
         start_url: session.start_url.clone(),
         region: session.region.clone(),
         token,
         access,
-        ok: token_ok && access_ok,
-    })
+        ok: usable.is_ok() && access_ok,
+    };
+    report.status = status(report.exit_code());
+    Ok(report)
 }
 
 fn check_access(
@@ -163,7 +219,8 @@ fn check_access(
             false,
             Some(format!("no access to account {}", t.account_id)),
         ),
-        Err(e) => return Err(e),
+        // A revoked token: a login is what fixes it.
+        Err(e) => return Err(token::portal_rejected(e, session)),
     };
     let mut access = Access {
         account_id: t.account_id.clone(),
@@ -186,7 +243,7 @@ fn check_access(
 
 /// The ARN the role's credentials act as: proves they work end to end.
 fn caller_arn(ctx: &Ctx, cfg: &Config, t: &RoleTarget) -> Result<String> {
-    let rc = role::credentials(ctx, cfg, t, &role::RoleFlags::default())?;
+    let rc = role::credentials(ctx, cfg, t, &role::RoleFlags::default(), LoginPolicy::Never)?;
     let profile = t.profile.as_deref().unwrap_or("");
     let resolved = Resolved::identity_center(rc, profile, t);
     let region = t.region.as_deref().unwrap_or(&t.session.region);

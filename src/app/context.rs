@@ -1,8 +1,11 @@
 /*!
 What every command runs with, built once by `main`: the environment snapshot,
-the file paths, the one HTTP client, and whether a browser may be opened; and
-the login prompt that shows the user where to log in.
+the file paths, the one HTTP client, whether someone is at a terminal to log
+in, and whether a browser may be opened; and the login prompt that shows the
+user where to log in.
 */
+
+use std::io::IsTerminal;
 
 use crate::error::Result;
 use crate::http::{Http, Settings};
@@ -23,6 +26,10 @@ pub struct Ctx {
     pub http: Http,
     /// `--no-browser` or `AWS_SSO_DISABLE_BROWSER`.
     pub no_browser: bool,
+    /// Stdin and stderr are terminals: a command that needs a token may log
+    /// in (`token::LoginPolicy::OnTerminal`). Stdout does not count: `sso-config >
+    /// file` still logs in, its prompt goes to stderr.
+    pub interactive: bool,
 }
 
 impl Ctx {
@@ -31,11 +38,13 @@ impl Ctx {
         let paths = Paths::new(&env)?;
         let http = Http::new(Settings::from_env(&env));
         let no_browser = no_browser || env.flag("AWS_SSO_DISABLE_BROWSER");
+        let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
         Ok(Ctx {
             env,
             paths,
             http,
             no_browser,
+            interactive,
         })
     }
 

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::app::context::Ctx;
 use crate::app::session::Session;
-use crate::app::token::{self, LoginOptions};
+use crate::app::token::{self, LoginOptions, LoginPolicy};
 use crate::aws::endpoint::Service;
 use crate::error::Result;
 use crate::portal::{self, AccountInfo, Portal};
@@ -31,8 +31,8 @@ pub struct AccountRoles {
 }
 
 /// Every account `want` keeps, with its roles, in ListAccounts order; logs in
-/// (with `login`) when no token is usable. `progress(done, listed)` is called
-/// after each account.
+/// (with `login`) when no token is usable and stdin and stderr are terminals.
+/// `progress(done, listed)` is called after each account.
 pub fn accounts_and_roles(
     ctx: &Ctx,
     cfg: &Config,
@@ -41,7 +41,7 @@ pub fn accounts_and_roles(
     want: &(dyn Fn(&AccountInfo) -> bool + Sync),
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<AccountRoles>> {
-    let token = token::valid_token(ctx, cfg, session, Some(login))?;
+    let token = token::valid_token(ctx, cfg, session, LoginPolicy::OnTerminal, login)?;
     let ep = session.endpoint(Service::Portal, &ctx.env)?;
     let portal = Portal::new(&ctx.http, &ep.base, &token.access_token);
     let listed = AtomicUsize::new(0);

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use crate::app::context::Ctx;
 use crate::app::session::{self, Session, SessionFlags};
-use crate::app::token::{self, LoginOptions};
+use crate::app::token::{self, LoginOptions, LoginPolicy};
 use crate::aws::endpoint::Service;
 use crate::error::{Error, Result};
 use crate::portal::Portal;
@@ -36,7 +36,8 @@ pub struct RoleFlags {
     pub region: Option<String>,
     /// `--expiry-window SECONDS`.
     pub expiry_window: Option<i64>,
-    /// `--login`: allow an interactive login when no token is usable.
+    /// `--login`: log in when no token is usable, terminal or not (the only
+    /// way `credential-process` logs in).
     pub login: bool,
     /// Flow options for that login.
     pub login_options: LoginOptions,
@@ -147,26 +148,30 @@ pub fn resolve(
 
 /// The role `flags` (and the session flags `sel`) name, read from the config
 /// file, with its credentials: what `credential-process`, `export`, `exec`
-/// and `console` start with.
+/// and `console` start with. `policy` is the command's login policy when
+/// `--login` is not given.
 pub fn target_and_credentials(
     ctx: &Ctx,
     sel: &SessionFlags,
     flags: &RoleFlags,
+    policy: LoginPolicy,
 ) -> Result<(RoleTarget, Credentials)> {
     let cfg = Config::load(&ctx.paths.config)?;
     let target = resolve(ctx, &cfg, sel, flags)?;
-    let creds = credentials(ctx, &cfg, &target, flags)?;
+    let creds = credentials(ctx, &cfg, &target, flags, policy)?;
     Ok((target, creds))
 }
 
 /// Credentials for `target`: the cache while good for `window`, else one
 /// GetRoleCredentials under the role's lock (re-checking the cache once the lock
-/// is ours: another process may just have filled it).
+/// is ours: another process may just have filled it). A token is needed only
+/// then; without one, `--login` logs in, else `policy` decides.
 pub fn credentials(
     ctx: &Ctx,
     cfg: &Config,
     target: &RoleTarget,
     flags: &RoleFlags,
+    policy: LoginPolicy,
 ) -> Result<Credentials> {
     let window = flags.expiry_window.unwrap_or(DEFAULT_EXPIRY_WINDOW);
     let path = target.cache_path(ctx);
@@ -181,8 +186,12 @@ pub fn credentials(
     if let Some(c) = role_cache::load(&path, window) {
         return Ok(c);
     }
-    let login = flags.login.then_some(&flags.login_options);
-    let token = token::valid_token(ctx, cfg, &target.session, login)?;
+    let policy = if flags.login {
+        LoginPolicy::Always
+    } else {
+        policy
+    };
+    let token = token::valid_token(ctx, cfg, &target.session, policy, &flags.login_options)?;
     let ep = target.session.endpoint(Service::Portal, &ctx.env)?;
     let portal = Portal::new(&ctx.http, &ep.base, &token.access_token);
     let creds = portal

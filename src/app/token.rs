@@ -46,17 +46,37 @@ pub struct LoginOptions {
     pub start_url_key: bool,
 }
 
+/// When a command may log in interactively because no token is usable
+/// (cli.md, Settled details → Login). [`valid_token`] is the one place that
+/// decides; every command that needs a token says which of these it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginPolicy {
+    /// Never: `check` reports the token's state instead, and
+    /// `credential-process` runs under an SDK, with nobody to answer.
+    Never,
+    /// When stdin and stderr are terminals (someone is there to finish the
+    /// login; the prompt goes to stderr): generate, roles, export, exec,
+    /// console, and admin with an Identity Center profile. Else exit 3 naming
+    /// the login command.
+    OnTerminal,
+    /// Always: `login` itself, and `--login` of the role commands (so
+    /// `credential-process --login` logs in whatever its stdin is).
+    Always,
+}
+
 /// The PKCE wait limit (protocol.md §2.5).
 const PKCE_LIMIT: Duration = Duration::from_secs(600);
 
 /// A token that can be used now. Order: the cached token while fresh; a silent
 /// refresh when it is near expiry; the cached token as is while it is still
-/// valid; an interactive login when `login` is given; else `LoginRequired`.
+/// valid; an interactive login (with `opts`) when `policy` allows one here;
+/// else `LoginRequired` naming the login command.
 pub fn valid_token(
     ctx: &Ctx,
     cfg: &Config,
     session: &Session,
-    login: Option<&LoginOptions>,
+    policy: LoginPolicy,
+    opts: &LoginOptions,
 ) -> Result<Token> {
     let now = clock::now();
     let (path, cached) = load_token(ctx, session);
@@ -78,20 +98,32 @@ pub fn valid_token(
     {
         return Ok(t.clone());
     }
-    match login {
-        Some(opts) => self::login(ctx, cfg, session, opts),
-        None => Err(Error::LoginRequired {
-            reason: match (cached, load_any_token(ctx, session).1) {
-                (Some(_), _) => format!("the token for session '{}' has expired", session.name),
-                (None, Some(_)) => format!(
-                    "the cached token of session '{}' was issued for another start URL or region",
-                    session.name
-                ),
-                (None, None) => format!("no cached token for session '{}'", session.name),
-            },
-            command: session.login_command(),
-        }),
+    let may_log_in = match policy {
+        LoginPolicy::Never => false,
+        LoginPolicy::OnTerminal => ctx.interactive,
+        LoginPolicy::Always => true,
+    };
+    if may_log_in {
+        return self::login(ctx, cfg, session, opts);
     }
+    let why = match (cached, load_any_token(ctx, session).1) {
+        (Some(_), _) => format!("the token for session '{}' has expired", session.name),
+        (None, Some(_)) => format!(
+            "the cached token of session '{}' was issued for another start URL or region",
+            session.name
+        ),
+        (None, None) => format!("no cached token for session '{}'", session.name),
+    };
+    // Say why this command did not just log in, as it would on a terminal.
+    let reason = if policy == LoginPolicy::OnTerminal {
+        format!("{why} (no terminal to log in on)")
+    } else {
+        why
+    };
+    Err(Error::LoginRequired {
+        reason,
+        command: session.login_command(),
+    })
 }
 
 /// The token file of a session and its content, when that token was issued
@@ -194,10 +226,11 @@ pub fn login(ctx: &Ctx, cfg: &Config, session: &Session, opts: &LoginOptions) ->
     // A start URL on a company's own domain: OIDC is told the AWS portal it
     // redirects to.
     let session = &session::for_login(ctx, session)?;
+    // A flag beats the config, as everywhere; the config beats the guess.
     let pkce = match opts.flow {
         Flow::DeviceCode => false,
         Flow::Pkce => true,
-        Flow::Auto => ctx.browser_available(),
+        Flow::Auto => !wants_device_code(cfg, session) && ctx.browser_available(),
     };
     let oidc_ep = session.endpoint(Service::SsoOidc, &ctx.env)?;
     let oidc = Oidc::new(&ctx.http, &oidc_ep.base);
@@ -251,6 +284,17 @@ pub fn login(ctx: &Ctx, cfg: &Config, session: &Session, opts: &LoginOptions) ->
         log::debug(format_args!("could not remember the session: {e}"));
     }
     Ok(token)
+}
+
+/// `sso_use_device_code = true` in the session's `[sso-session]` (the AWS
+/// CLI's setting; like botocore, only `true`, in any case, counts).
+fn wants_device_code(cfg: &Config, session: &Session) -> bool {
+    !session.legacy
+        && cfg
+            .doc
+            .sso_session(&session.name)
+            .and_then(|section| cfg.doc.get(section, "sso_use_device_code"))
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
 }
 
 /// The files a login writes: the session's own, plus the start-URL key when

@@ -2,9 +2,15 @@
 `check`: diagnose the session, its token and, for a profile or an account and
 role, that access; as text or JSON, with the verdict as exit code (0 all well,
 3 login needed, 1 otherwise).
+
+With `--json`, stdout is one JSON object whatever happens, so a script can
+always parse it: the report, or, when the check cannot be made (config error,
+unknown profile, network), `{"ok": false, "status": …, "error": …}`. Stderr
+and the exit code are what they are without `--json`: a failure is still the
+one error line there.
 */
 
-use crate::app::check::{self, Report};
+use crate::app::check::{self, Failure, Report};
 use crate::app::context::Ctx;
 use crate::app::role::{self, RoleFlags};
 use crate::app::session::{self, SessionFlags};
@@ -45,14 +51,30 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
     Ok(done.then_some(Args { role, json }))
 }
 
-/// `check`. A role is checked when one is named: `--account-id`/`--role-name`,
-/// or `--profile` (whose session is then the one checked); else only the
-/// session and its token.
+/// `check`: the report (or the failure) on stdout, the verdict as exit code.
 pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
+    let outcome = report(ctx, sel, &a.role);
+    let text = match (&outcome, a.json) {
+        (Ok(r), false) => render(r),
+        (Ok(r), true) => json(r),
+        (Err(e), true) => json(&Failure::new(e)),
+        (Err(_), false) => String::new(),
+    };
+    output::write_stdout(text.as_bytes())?;
+    match outcome?.exit_code() {
+        0 => Ok(()),
+        code => Err(Error::Exit(code)),
+    }
+}
+
+/// A role is checked when one is named: `--account-id`/`--role-name`, or
+/// `--profile` (whose session is then the one checked); else only the
+/// session and its token.
+fn report(ctx: &Ctx, sel: &SessionFlags, flags: &RoleFlags) -> Result<Report> {
     let cfg = Config::load(&ctx.paths.config)?;
-    let named = a.role.account_id.is_some() || a.role.role_name.is_some() || sel.profile.is_some();
+    let named = flags.account_id.is_some() || flags.role_name.is_some() || sel.profile.is_some();
     let target = if named {
-        Some(role::resolve(ctx, &cfg, sel, &a.role)?)
+        Some(role::resolve(ctx, &cfg, sel, flags)?)
     } else {
         None
     };
@@ -60,17 +82,11 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
         Some(t) => t.session.clone(),
         None => session::resolve_session(ctx, &cfg, sel)?,
     };
-    let report = check::check(ctx, &cfg, &session, target.as_ref())?;
-    let text = if a.json {
-        serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
-    } else {
-        render(&report)
-    };
-    output::write_stdout(text.as_bytes())?;
-    match report.exit_code() {
-        0 => Ok(()),
-        code => Err(Error::Exit(code)),
-    }
+    check::check(ctx, &cfg, &session, target.as_ref())
+}
+
+fn json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
 }
 
 fn render(r: &Report) -> String {

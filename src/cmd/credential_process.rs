@@ -7,6 +7,7 @@ process that asks at once.
 use crate::app::context::Ctx;
 use crate::app::role::{self, DEFAULT_EXPIRY_WINDOW, RoleFlags};
 use crate::app::session::SessionFlags;
+use crate::app::token::LoginPolicy;
 use crate::cmd::args::{self, Global, Parser};
 use crate::cmd::export::process_json;
 use crate::cmd::output;
@@ -50,6 +51,6 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, flags: Args) -> Result<()> {
             return output::write_stdout(process_json(&creds).as_bytes());
         }
     }
-    let (_, creds) = role::target_and_credentials(ctx, sel, &flags)?;
+    let (_, creds) = role::target_and_credentials(ctx, sel, &flags, LoginPolicy::Never)?;
     output::write_stdout(process_json(&creds).as_bytes())
 }

@@ -8,6 +8,7 @@ use std::ffi::OsString;
 use crate::app::context::Ctx;
 use crate::app::role::{self, RoleFlags};
 use crate::app::session::SessionFlags;
+use crate::app::token::LoginPolicy;
 use crate::cmd::args::{self, Global, Parser, Tok};
 use crate::cmd::export;
 use crate::error::{Error, Result};
@@ -65,7 +66,7 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
 /// its arguments); on Unix this process becomes the child, so its exit status
 /// and signals are the child's own.
 pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
-    let (target, creds) = role::target_and_credentials(ctx, sel, &a.role)?;
+    let (target, creds) = role::target_and_credentials(ctx, sel, &a.role, LoginPolicy::OnTerminal)?;
     let mut cmd = std::process::Command::new(&a.program);
     cmd.args(&a.args)
         .env_remove("AWS_PROFILE")

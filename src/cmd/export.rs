@@ -8,6 +8,7 @@ that `eval` is safe whatever the secret contains), dotenv, JSON, the
 use crate::app::context::Ctx;
 use crate::app::role::{self, RoleFlags, RoleTarget};
 use crate::app::session::SessionFlags;
+use crate::app::token::LoginPolicy;
 use crate::cmd::args::{self, Global, Parser};
 use crate::cmd::output;
 use crate::error::{Error, Result};
@@ -124,7 +125,7 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
             Some(name)
         }
     };
-    let creds = role::credentials(ctx, &cfg, &target, &a.role)?;
+    let creds = role::credentials(ctx, &cfg, &target, &a.role, LoginPolicy::OnTerminal)?;
     let Some(name) = section else {
         return output::write_stdout(render(a.format, &creds, &target)?.as_bytes());
     };

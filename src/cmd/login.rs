@@ -5,7 +5,7 @@
 use crate::app::context::Ctx;
 use crate::app::profiles;
 use crate::app::session::{self, SessionFlags};
-use crate::app::token::{self, LoginOptions};
+use crate::app::token::{self, LoginOptions, LoginPolicy};
 use crate::cmd::args::{self, Global, Parser};
 use crate::error::Result;
 use crate::store::config::Config;
@@ -74,7 +74,7 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     let token = if a.force {
         token::login(ctx, &cfg, &session, &a.login)?
     } else {
-        token::valid_token(ctx, &cfg, &session, Some(&a.login))?
+        token::valid_token(ctx, &cfg, &session, LoginPolicy::Always, &a.login)?
     };
     log::note(format_args!(
         "logged in to session '{}' ({}) until {}",
