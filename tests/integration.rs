@@ -5,8 +5,10 @@ mod util;
 
 mod admin;
 mod bad_input;
+mod completion;
 mod credentials;
 mod generate;
+mod help;
 mod hostile;
 mod identity;
 mod layers;
