@@ -35,7 +35,10 @@ pub fn script(m: &Model) -> String {
     let value_cases = value_arms(
         m,
         |w| format!("compadd -- {}", w.join(" ")),
-        |list| format!("_sso_config_names {list}"),
+        // Asked from sso-config at each TAB.
+        |list| {
+            format!("compadd -- ${{(f)\"$(command sso-config __complete {list} 2>/dev/null)\"}}")
+        },
         "_files",
     );
     let mut positional = String::new();
@@ -57,11 +60,6 @@ pub fn script(m: &Model) -> String {
 # zsh completion for sso-config, made from its help by 'sso-config completion zsh'.
 # Install it as _sso-config in a folder of $fpath before compinit runs, or
 # load it after compinit with: source <(sso-config completion zsh)
-
-# Profile, session or region names, asked from sso-config at each TAB.
-_sso_config_names() {{
-    compadd -- ${{(f)"$(command sso-config __complete $1 2>/dev/null)"}}
-}}
 
 _sso-config() {{
     local cur=${{words[CURRENT]}} cmd= key= w flag i skip=0 program=0 endopts=0
