@@ -1,11 +1,14 @@
 # sso-config build, test and release targets.
 PREFIX ?= $(HOME)/.local
+# Staging root for packagers: make install DESTDIR=/tmp/pkg PREFIX=/usr
+DESTDIR ?=
+BIN ?= target/release/sso-config
 MUSL_TARGET := x86_64-unknown-linux-musl
 # ring's C code needs a musl C compiler for the static build (Debian: musl-tools).
 export CC_x86_64_unknown_linux_musl ?= musl-gcc
 STATIC_BIN := target/$(MUSL_TARGET)/release/sso-config
 
-.PHONY: all build test static demo install bench clean
+.PHONY: all build test static demo install man completions bench clean
 
 all: build
 
@@ -33,9 +36,27 @@ demo:
 bench: static
 	SSO_CONFIG_BENCH_BIN=$(CURDIR)/$(STATIC_BIN) cargo bench --bench bench
 
-install: build
-	install -d $(PREFIX)/bin
-	install -m 0755 target/release/sso-config $(PREFIX)/bin/sso-config
+# The man page, rendered from the same help texts as 'sso-config help'.
+man: build
+	$(BIN) __man > target/sso-config.1
+
+# The completion scripts, in the file names each shell looks for.
+completions: build
+	mkdir -p target/completions
+	$(BIN) completion bash > target/completions/sso-config
+	$(BIN) completion zsh > target/completions/_sso-config
+	$(BIN) completion fish > target/completions/sso-config.fish
+
+install: build man completions
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/sso-config
+	install -m 0644 target/sso-config.1 $(DESTDIR)$(PREFIX)/share/man/man1/sso-config.1
+	install -m 0644 target/completions/sso-config $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sso-config
+	install -m 0644 target/completions/_sso-config $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_sso-config
+	install -m 0644 target/completions/sso-config.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/sso-config.fish
 
 clean:
 	cargo clean

@@ -32,6 +32,10 @@ pub const EXIT_LOGIN: u8 = 3;
 pub enum Error {
     /// Bad flags or arguments (exit 2).
     Usage(String),
+    /// A flag the command does not take, as typed (`--regon`, `-x`); exit 2.
+    /// The command-line parser turns it into a `Usage` error naming the
+    /// closest flag of that command.
+    UnknownFlag(String),
     /// A configuration problem: unknown profile or session, a missing key (exit 2).
     Config(String),
     /// A config or credentials file that cannot be read as INI or cannot take an
@@ -121,7 +125,10 @@ impl Error {
     /// The exit code the contract assigns to this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) | Error::Config(_) | Error::ConfigFile { .. } => EXIT_USAGE,
+            Error::Usage(_)
+            | Error::UnknownFlag(_)
+            | Error::Config(_)
+            | Error::ConfigFile { .. } => EXIT_USAGE,
             Error::LoginRequired { .. } => EXIT_LOGIN,
             Error::Exit(code) => *code,
             _ => EXIT_RUNTIME,
@@ -192,6 +199,9 @@ impl fmt::Display for Unescaped<'_> {
                 Some(line) => write!(f, "{}:{line}: {msg}", path.display()),
                 None => write!(f, "{}: {msg}", path.display()),
             },
+            Error::UnknownFlag(flag) => {
+                write!(f, "unknown flag {flag}; run 'sso-config --help' for usage")
+            }
             Error::Exit(code) => write!(f, "exit status {code}"),
             Error::LoginRequired { reason, command } => write!(f, "{reason}; run: {command}"),
             Error::Api(e) => write!(f, "{}", UnescapedApi(e)),

@@ -54,7 +54,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli, argv0: Option<std::ffi::OsString>) -> Result<()> {
     let (global, command) = match cli {
         Cli::Help(text) => return cmd::print(text),
-        Cli::Version => return cmd::print(concat!("sso-config ", env!("CARGO_PKG_VERSION"), "\n")),
+        Cli::Version => return cmd::print(cmd::VERSION),
         Cli::Run(global, command) => (global, command),
     };
     log::set_debug(global.debug);

@@ -194,3 +194,83 @@ fn a_mistyped_command_gets_the_closest_one() {
         .code(2)
         .one_error_line("unknown command 'xyzzy';");
 }
+
+/// A mistyped flag gets the closest flag of the command it was given to
+/// (global ones included), and none that command does not take.
+#[test]
+fn unknown_flag_names_the_closest_flag_of_that_command() {
+    let t = TestEnv::new("flag_hint");
+    for (args, hint) in [
+        (
+            &["--regon", "eu-west-1"][..],
+            "unknown flag --regon (did you mean '--region'?)",
+        ),
+        (&["roles", "--formt", "json"], "(did you mean '--format'?)"),
+        (&["login", "--forse"], "(did you mean '--force'?)"),
+        (&["export", "--profle", "p"], "(did you mean '--profile'?)"),
+        (&["check", "--jsno"], "(did you mean '--json'?)"),
+        (
+            &["admin", "assignments", "--princpal", "user:a"],
+            "(did you mean '--principal'?)",
+        ),
+        (
+            &["generate", "--sso-sesion", "corp"],
+            "(did you mean '--sso-session'?)",
+        ),
+    ] {
+        t.run(args).code(2).one_error_line(hint);
+    }
+    // `roles` takes no --region: no hint towards generate's.
+    let r = t.run(["roles", "--region", "eu-west-1"]);
+    r.code(2)
+        .one_error_line("unknown flag --region; run 'sso-config help roles'");
+    assert!(!r.stderr.contains("did you mean"), "{}", r.stderr);
+    assert_eq!(t.fake.requests().len(), 0, "no request for bad input");
+}
+
+/// An unknown profile or session name gets the closest one the config (or
+/// the credentials file) has, case-insensitively; a far one gets none.
+#[test]
+fn unknown_profile_and_session_names_get_the_closest_one() {
+    let t = TestEnv::new("name_hint");
+    t.write_config(&format!(
+        "{}\n[profile prod.Admin]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Admin\n",
+        t.session_config("corp")
+    ));
+    std::fs::write(
+        t.home.join(".aws/credentials"),
+        "[staticOne]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = x\n",
+    )
+    .unwrap();
+    t.run(["roles", "--profile", "Prod.admin"])
+        .code(2)
+        .one_error_line("profile 'Prod.admin' (--profile) not found in")
+        .stderr_has("(did you mean 'prod.Admin'?)");
+    t.run(["export", "--profile", "prod.admn"])
+        .code(2)
+        .one_error_line("(did you mean 'prod.Admin'?)");
+    t.run(["roles", "--sso-session", "CORP"])
+        .code(2)
+        .one_error_line("no [sso-session CORP] in")
+        .stderr_has("(did you mean 'corp'?)");
+    t.run(["login", "--sso-session", "corpp"])
+        .code(2)
+        .one_error_line("(did you mean 'corp'?)");
+    t.run(["admin", "whoami", "--profile", "staticone"])
+        .code(2)
+        .one_error_line("(did you mean 'staticOne'?)");
+    t.run(["admin", "whoami", "--profile", "prod-admin"])
+        .code(2)
+        .one_error_line("(did you mean 'prod.Admin'?)");
+    let mut env_profile = TestEnv::new("name_hint_env");
+    env_profile.write_config(&t.read_config());
+    env_profile.env("AWS_PROFILE", "PROD.ADMIN");
+    env_profile
+        .run(["check"])
+        .code(2)
+        .one_error_line("(did you mean 'prod.Admin'?)");
+    let r = t.run(["roles", "--profile", "staging"]);
+    r.code(2);
+    assert!(!r.stderr.contains("did you mean"), "{}", r.stderr);
+    assert_eq!(t.fake.requests().len(), 0);
+}

@@ -36,7 +36,7 @@ use crate::store::config::Config;
 use crate::util::credentials::Credentials;
 use crate::util::env::Env;
 use crate::util::secret::Secret;
-use crate::util::{clock, shell};
+use crate::util::{clock, shell, suggest};
 
 /// Which file a profile's static keys were read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -443,10 +443,20 @@ pub fn require_profile(cfg: &Config, credentials_file: &Config, profile: &str) -
     if profile_exists(cfg, credentials_file, profile) {
         return Ok(());
     }
+    // Both files' profiles; a `[DEFAULT]` section of the credentials file is none.
+    let known = cfg.doc.profile_names().into_iter().chain(
+        credentials_file
+            .doc
+            .sections()
+            .iter()
+            .map(|s| s.header.as_str())
+            .filter(|h| *h != "DEFAULT"),
+    );
     Err(Error::Config(format!(
-        "profile '{profile}' not found in {} or {}",
+        "profile '{profile}' not found in {} or {}{}",
         cfg.path.display(),
-        credentials_file.path.display()
+        credentials_file.path.display(),
+        suggest::hint(profile, known, true)
     )))
 }
 

@@ -601,7 +601,11 @@ impl Session {
 
 fn named_session(cfg: &Config, name: &str, selector: String) -> Result<Session> {
     let section = cfg.doc.sso_session(name).ok_or_else(|| {
-        Error::Config(format!("no [sso-session {name}] in {}", cfg.path.display()))
+        Error::Config(format!(
+            "no [sso-session {name}] in {}{}",
+            cfg.path.display(),
+            suggest::hint(name, cfg.doc.sso_sessions(), true)
+        ))
     })?;
     let need = |key: &str| {
         cfg.doc
@@ -633,8 +637,9 @@ fn named_session(cfg: &Config, name: &str, selector: String) -> Result<Session> 
 fn profile_session(cfg: &Config, profile: &str, origin: &str) -> Result<Session> {
     if cfg.doc.profile(profile).is_none() {
         return Err(Error::Config(format!(
-            "profile '{profile}' ({origin}) not found in {}",
-            cfg.path.display()
+            "profile '{profile}' ({origin}) not found in {}{}",
+            cfg.path.display(),
+            suggest::hint(profile, cfg.doc.profile_names(), true)
         )));
     }
     let source = format!("profile {profile} ({origin})");

@@ -34,7 +34,7 @@ Options:
   --instance-arn ARN          the instance, when the region has several
   --format table|csv|json     output format (default table)
 
-assignments:
+assignments options:
   --principal user:NAME|group:NAME|ID   only these principals (repeatable)
   --permission-set NAME|ARN             only these permission sets (repeatable)
   --target ACCOUNT_ID|OU_ID             only these accounts, or the accounts of an OU (repeatable)
@@ -42,6 +42,12 @@ assignments:
   --names                               fill in principal, permission set and account names
 
 Unknown names are listed on stderr after the known ones are printed (exit 1).
+
+Examples:
+  sso-config admin whoami --profile org-admin
+  sso-config admin lookup user alice@example.com bob@example.com --profile org-admin
+  sso-config admin assignments --principal group:Admins --names --format csv --profile org-admin
+  sso-config admin assignments --target ou-ab12-cdef3456 --ou-recursive --region eu-west-1
 ";
 
 /// `admin` flags.

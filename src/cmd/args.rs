@@ -20,25 +20,54 @@ use crate::error::{Error, Result};
 /// The command-line parser.
 pub type Parser = lexopt::Parser;
 
-/// `help session`.
+/// `help session`: the session options, which every command takes.
 pub const SESSION_HELP: &str = "\
-Session selection (first match wins):
-  --start-url URL [--sso-region R] [--sso-session NAME]
-                               (no region: the portal URL, or where the
-                               start URL redirects to, names it)
-  --sso-session NAME           an [sso-session NAME] of the config file
-  --profile P                  a profile's sso_session (or AWS_PROFILE)
-  AWS_DEFAULT_SSO_START_URL [+ AWS_DEFAULT_SSO_REGION]
-  the only [sso-session] in the config file
+Session options (any command): which Identity Center instance to use.
+  --sso-session NAME   an [sso-session NAME] of the config file
+  --profile P          the session of profile P: its sso_session, or its legacy
+                       sso_start_url and sso_region (default: AWS_PROFILE)
+  --start-url URL      an Identity Center start URL, no config needed (with
+                       --sso-session NAME, the session gets that name)
+  --sso-region R       the region of the --start-url's Identity Center (may be
+                       left out: the portal URL, or where the start URL
+                       redirects to, names it)
+
+The first of these that names a session is used:
+  1. --start-url URL [--sso-region R]
+  2. --sso-session NAME
+  3. --profile P, or AWS_PROFILE
+  4. AWS_DEFAULT_SSO_START_URL [with AWS_DEFAULT_SSO_REGION]
+  5. the only [sso-session] in the config file
+Names of profiles and sessions are completed by the shell completion
+('sso-config help completion').
+
+Examples:
+  sso-config roles --sso-session corp
+  sso-config login --start-url https://d-1234567890.awsapps.com/start --sso-region us-east-1
+  AWS_PROFILE=prod.Admin sso-config check
 ";
 
-/// `help role`.
+/// `help role`: the role options of `credential-process`, `export`, `exec`,
+/// `console` and `check` (their usage says `[ROLE OPTIONS]`).
 pub const ROLE_HELP: &str = "\
-Role: --profile P (with sso_account_id and sso_role_name), or a session plus
-      --account-id A --role-name R
+Role options (credential-process, export, exec, console, check): which account
+and role, by a profile or by a session and ids.
+  --profile P            a profile with sso_account_id and sso_role_name
+                         (default: AWS_PROFILE)
+  --account-id ID        the account, with a session ('sso-config help session')
+  --role-name NAME       the role, with --account-id
   --region R             region for the consumers (default: the profile's)
-  --expiry-window SECS   reuse cached credentials until this long before expiry (default 900)
-  --login                allow an interactive login when no token is usable (else exit 3)
+  --expiry-window SECS   reuse cached credentials until this long before expiry
+                         (default 900)
+  --login                log in when no token is usable, even without a
+                         terminal (credential-process logs in only with it)
+  --device-code          log in with the device-code flow
+  --pkce                 log in with the authorization-code flow and PKCE
+  --callback-port N      fixed loopback port for the PKCE redirect
+
+Examples:
+  sso-config export --profile prod.Admin
+  sso-config credential-process --sso-session corp --account-id 111122223333 --role-name ReadOnly
 ";
 
 /// Flags every command takes, before or after the command word.
@@ -93,11 +122,13 @@ pub fn next(p: &mut Parser) -> Result<Option<Tok>> {
     }))
 }
 
-/// The usage error for a word nobody takes.
+/// The usage error for a word nobody takes. An unknown flag is
+/// [`Error::UnknownFlag`]: `cmd::parse`, which knows the command, adds the
+/// closest flag of that command.
 pub fn unexpected(tok: Tok) -> Error {
     let msg = match tok {
-        Tok::Flag(name) if name.starts_with('-') => format!("unknown flag {name}"),
-        Tok::Flag(name) => format!("unknown flag --{name}"),
+        Tok::Flag(name) if name.starts_with('-') => return Error::UnknownFlag(name),
+        Tok::Flag(name) => return Error::UnknownFlag(format!("--{name}")),
         Tok::Value(v) => format!("unexpected argument '{}'", v.to_string_lossy()),
         Tok::Help | Tok::Version => "unexpected flag".to_string(),
     };

@@ -21,10 +21,20 @@ use crate::store::config::Config;
 
 /// `check` help.
 pub const USAGE: &str = "\
-Usage: sso-config check [--profile P | --account-id A --role-name R] [--json]
+Usage: sso-config check [ROLE OPTIONS] [--json]
 
 Shows the resolved session and where it came from, the token's state, and whether
-the named access exists. Exit 0 all well, 3 login needed, 1 otherwise.
+the named access (--profile, or --account-id and --role-name) exists. Exit 0 all
+well, 3 login needed, 1 otherwise.
+
+Options:
+  --json    print the report as JSON
+
+Role options: 'sso-config help role'.
+
+Examples:
+  sso-config check
+  sso-config check --profile prod.Admin --json
 ";
 
 /// `check` flags.

@@ -15,13 +15,22 @@ use crate::util::log;
 
 /// `console` help.
 pub const USAGE: &str = "\
-Usage: sso-config console [ROLE OPTIONS] [--destination URL-or-path] [--duration SECS] [--print]
+Usage: sso-config console [ROLE OPTIONS] [OPTIONS]
 
-Opens the AWS console as the role (federated sign-in); --print prints the URL instead.
+Opens the AWS console as the role (federated sign-in).
 
+Options:
   --destination PATH   a console path such as /ec2/home opens in the role's region
                        (region=R is added unless the path has one); a full https://
                        URL is used as given
+  --duration SECS      length of the console session, 900 to 43200 seconds
+  --print              print the sign-in URL instead of opening a browser
+
+Role options: 'sso-config help role'.
+
+Examples:
+  sso-config console --profile prod.Admin
+  sso-config console --profile prod.Admin --destination /cloudwatch/home --print
 ";
 
 /// `console` flags.

@@ -24,7 +24,11 @@ CLI's role cache and reused; concurrent callers share one fetch. In ~/.aws/confi
   [profile app]
   credential_process = /usr/local/bin/sso-config credential-process --sso-session corp --account-id 111122223333 --role-name ReadOnly
 
-Run 'sso-config help role' for the role options.
+Role options: 'sso-config help role'.
+
+Examples:
+  sso-config credential-process --profile prod.Admin
+  sso-config credential-process --sso-session corp --account-id 111122223333 --role-name ReadOnly --login
 ";
 
 /// `credential-process` flags: the role selection.

@@ -17,8 +17,16 @@ use crate::error::{Error, Result};
 pub const USAGE: &str = "\
 Usage: sso-config exec [ROLE OPTIONS] [--] COMMAND [ARGS...]
 
-Runs COMMAND with the role's credentials in its environment (AWS_PROFILE removed);
-its exit status is ours.
+Runs COMMAND with the role's credentials in its environment (AWS_ACCESS_KEY_ID,
+AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, and AWS_REGION when known; AWS_PROFILE
+removed); its exit status is ours. The alias 'sso-config run-as' is the same
+command.
+
+Role options: 'sso-config help role'.
+
+Examples:
+  sso-config exec --profile prod.Admin -- aws s3 ls
+  sso-config exec --sso-session corp --account-id 111122223333 --role-name ReadOnly -- terraform plan
 ";
 
 /// `exec` flags and the command to run.

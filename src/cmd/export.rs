@@ -19,11 +19,25 @@ use crate::util::{clock, log, shell};
 
 /// `export` help.
 pub const USAGE: &str = "\
-Usage: sso-config export [ROLE OPTIONS] [--format F] [--write-credentials [NAME]]
+Usage: sso-config export [ROLE OPTIONS] [OPTIONS]
 
-Formats: env (default), env-no-export, fish, powershell, windows-cmd, dotenv, json, process.
+Prints a role's credentials for a shell or a program, or writes them into the
+credentials file; cached and reused like credential-process's. The alias
+'sso-config env' is the same command.
+
+Options:
+  --format env|env-no-export|fish|powershell|windows-cmd|dotenv|json|process
+                               output format (default env: export lines for sh)
+  --write-credentials [NAME]   write section NAME (default: the profile) of the
+                               credentials file instead of printing
+
+Role options: 'sso-config help role'.
+
+Examples:
   eval \"$(sso-config export --profile prod.Admin)\"
-  --write-credentials [NAME]   write section NAME (default: the profile) of the credentials file
+  sso-config export --profile prod.Admin --format fish | source
+  sso-config export --sso-session corp --account-id 111122223333 --role-name ReadOnly --format dotenv > .env
+  sso-config export --profile prod.Admin --write-credentials
 ";
 
 /// `export` flags.

@@ -42,14 +42,25 @@ Options:
   --region-rule GLOB=R     region R for accounts whose name or id matches GLOB
   --set KEY=VALUE          extra key in every profile (repeatable)
   --style sso|legacy|credential-process
+                           how the profiles get credentials (default sso)
   --write [FILE]           merge into the config file (managed block) instead of printing
   --dry-run                with --write: print the diff, change nothing
-  --device-code, --pkce, --callback-port N   login flow if a login is needed
+  --device-code            log in with the device-code flow (when a login is needed)
+  --pkce                   log in with the authorization-code flow and PKCE
+  --callback-port N        fixed loopback port for the PKCE redirect
 
 --write records the flags above (--region to --style) in the block's first line,
 '# BEGIN sso-config SESSION --region eu-west-1 ...'. A later --write (or --dry-run)
 without any of them uses the recorded ones and says so; with any of them, the flags
 given replace all the recorded ones (they are not merged).
+
+Session options: 'sso-config help session'.
+
+Examples:
+  sso-config --write
+  sso-config --sso-session corp --region eu-west-1 --lower --write --dry-run
+  sso-config --name '{account_name}-{role_name}' --exclude-role 'AWSReadOnly*'
+  sso-config --style credential-process --region us-east-1 > profiles.ini
 ";
 
 /// `generate` flags.

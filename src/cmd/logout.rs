@@ -13,10 +13,20 @@ use crate::util::log;
 
 /// `logout` help.
 pub const USAGE: &str = "\
-Usage: sso-config logout [--all]
+Usage: sso-config logout [OPTIONS]
 
 Ends the session, removes its cached token and the cached SSO role credentials.
+Not being logged in is not an error.
+
+Options:
   --all    every session with a cached token
+
+Session options: 'sso-config help session'.
+
+Examples:
+  sso-config logout
+  sso-config logout --sso-session corp
+  sso-config logout --all
 ";
 
 /// `logout` flags.

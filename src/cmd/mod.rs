@@ -1,6 +1,8 @@
 /*!
 The commands: one file each, holding its `USAGE`, its argument struct, its
-`parse` and its `run`. This module holds the top-level help, parses the first
+`parse` and its `run`. This module holds [`COMMANDS`], the table of every
+command's words and help text (which `help`, the man page, the completion
+scripts and the "did you mean" for flags read; see `help`), parses the first
 words into a [`Cli`] and dispatches to the command.
 
 Global flags are accepted anywhere: before the command word (`sso-config
@@ -19,8 +21,10 @@ mod credential_process;
 mod exec;
 mod export;
 mod generate;
+mod help;
 mod login;
 mod logout;
+mod man;
 mod output;
 mod roles;
 
@@ -31,34 +35,48 @@ use crate::app::profiles::Invocation;
 use crate::error::{Error, Result};
 use crate::util::suggest;
 use args::{Global, Parser, Tok};
+use help::CommandDoc;
 
 pub use generate::put_back_emptied_config;
 
-/// The top-level help.
-pub const USAGE: &str = "\
-sso-config: AWS IAM Identity Center from the terminal
+/// The top-level help (see `help::OVERVIEW`).
+pub use help::OVERVIEW as USAGE;
 
-Usage: sso-config [COMMAND] [OPTIONS]
+/// `--version`: the version, and the commit, date and target of the build
+/// (see build.rs).
+pub const VERSION: &str = concat!(
+    "sso-config ",
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("SSO_CONFIG_COMMIT"),
+    " ",
+    env!("SSO_CONFIG_DATE"),
+    ", ",
+    env!("SSO_CONFIG_TARGET"),
+    ")\n"
+);
 
-Commands:
-  generate     print (or --write) a profile for every account and role [default]
-  login        log in and share the token with the AWS CLI and SDKs
-  logout       log out and remove cached tokens and role credentials
-  roles        list accounts and roles
-  credential-process   credentials for a profile's credential_process
-  export       credentials as shell variables, JSON or into the credentials file (alias: env)
-  exec         run a command with a role's credentials (alias: run-as)
-  console      open the AWS console as a role
-  check        diagnose the session, token and access
-  completion   print a bash, zsh or fish completion script
-  admin        Identity Center administration: lookup, assignments (SigV4)
-  help CMD     help for one command
+/// Every command, in the order of the top-level help: its words (name, then
+/// aliases) and its help text. `help`, the man page, completion and the
+/// "did you mean" hints read this table.
+pub const COMMANDS: [CommandDoc; 12] = [
+    doc(&["generate"], generate::USAGE),
+    doc(&["login"], login::USAGE),
+    doc(&["logout"], logout::USAGE),
+    doc(&["roles"], roles::USAGE),
+    doc(&["credential-process"], credential_process::USAGE),
+    doc(&["export", "env"], export::USAGE),
+    doc(&["exec", "run-as"], exec::USAGE),
+    doc(&["console"], console::USAGE),
+    doc(&["check"], check::USAGE),
+    doc(&["admin"], admin::USAGE),
+    doc(&["completion"], completion::USAGE),
+    doc(&["help"], help::USAGE),
+];
 
-Session (any command): --profile P | --sso-session NAME | --start-url URL --sso-region R
-Global: --debug, --no-browser, -h/--help, -V/--version
-
-Run 'sso-config help COMMAND' for the options of a command.
-";
+const fn doc(words: &'static [&'static str], usage: &'static str) -> CommandDoc {
+    CommandDoc { words, usage }
+}
 
 /// What the user asked for.
 #[derive(Debug)]
@@ -96,6 +114,8 @@ pub enum Command {
     Completion(completion::Args),
     /// `admin lookup|assignments|whoami`.
     Admin(admin::Args),
+    /// Hidden `__man`: the man page, rendered from the help texts.
+    Man,
 }
 
 impl Command {
@@ -113,8 +133,9 @@ impl Command {
             Command::Exec(a) => exec::run(ctx, sel, a),
             Command::Console(a) => console::run(ctx, sel, a),
             Command::Check(a) => check::run(ctx, sel, a),
-            Command::Completion(a) => completion::run(ctx, a),
+            Command::Completion(a) => completion::run(ctx, a, &COMMANDS),
             Command::Admin(a) => admin::run(ctx, sel, a),
+            Command::Man => print(&man::page(&COMMANDS)),
         }
     }
 }
@@ -138,68 +159,105 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli> {
             Some(Tok::Flag(name)) if g.accept(&name, p)? => {}
             // Any other flag before a command word is the bare `generate`'s.
             Some(Tok::Flag(name)) => {
-                let parsed = generate::parse(p, g, Some(&name))?;
+                let parsed = generate::parse(p, g, Some(&name)).map_err(flag_hint("generate"))?;
                 return Ok(cli(global, generate::USAGE, parsed.map(Command::Generate)));
             }
         }
     };
-    let (usage, command) = match word.as_deref() {
-        None | Some("generate") => (
-            generate::USAGE,
-            generate::parse(p, g, None)?.map(Command::Generate),
-        ),
-        Some("help") => {
-            return Ok(Cli::Help(match args::next(p)? {
-                Some(Tok::Value(v)) => help_for(&args::string(v)?)?,
-                _ => USAGE,
-            }));
+    let name = word.as_deref().unwrap_or("generate");
+    let parsed = match name {
+        "generate" => generate::parse(p, g, None).map(|a| a.map(Command::Generate)),
+        "help" => return help(p),
+        "login" => login::parse(p, g).map(|a| a.map(Command::Login)),
+        "logout" => logout::parse(p, g).map(|a| a.map(Command::Logout)),
+        "roles" => roles::parse(p, g).map(|a| a.map(Command::Roles)),
+        "credential-process" => {
+            credential_process::parse(p, g).map(|a| a.map(Command::CredentialProcess))
         }
-        Some("login") => (login::USAGE, login::parse(p, g)?.map(Command::Login)),
-        Some("logout") => (logout::USAGE, logout::parse(p, g)?.map(Command::Logout)),
-        Some("roles") => (roles::USAGE, roles::parse(p, g)?.map(Command::Roles)),
-        Some("credential-process") => (
-            credential_process::USAGE,
-            credential_process::parse(p, g)?.map(Command::CredentialProcess),
-        ),
-        Some("export" | "env") => (export::USAGE, export::parse(p, g)?.map(Command::Export)),
-        Some("exec" | "run-as") => (exec::USAGE, exec::parse(p, g)?.map(Command::Exec)),
-        Some("console") => (console::USAGE, console::parse(p, g)?.map(Command::Console)),
-        Some("check") => (check::USAGE, check::parse(p, g)?.map(Command::Check)),
-        Some(word @ ("completion" | "__complete")) => (
-            completion::USAGE,
-            Some(Command::Completion(completion::parse(
-                p,
-                word == "__complete",
-            )?)),
-        ),
-        Some("admin") => (admin::USAGE, admin::parse(p, g)?.map(Command::Admin)),
-        Some(other) => {
+        "export" | "env" => export::parse(p, g).map(|a| a.map(Command::Export)),
+        "exec" | "run-as" => exec::parse(p, g).map(|a| a.map(Command::Exec)),
+        "console" => console::parse(p, g).map(|a| a.map(Command::Console)),
+        "check" => check::parse(p, g).map(|a| a.map(Command::Check)),
+        "completion" | "__complete" => {
+            completion::parse(p, name == "__complete").map(|a| a.map(Command::Completion))
+        }
+        "admin" => admin::parse(p, g).map(|a| a.map(Command::Admin)),
+        // Hidden: the man page, for `make man`.
+        "__man" => args::flags(p, g, |_, _| Ok(false)).map(|done| done.then_some(Command::Man)),
+        other => {
+            let words = COMMANDS.iter().flat_map(|c| c.words.iter().copied());
             return Err(Error::Usage(format!(
                 "unknown command '{other}'{}; run 'sso-config --help' for the list",
-                suggest::hint(other, COMMANDS, false)
+                suggest::hint(other, words, false)
             )));
         }
+    };
+    let command = parsed.map_err(flag_hint(name))?;
+    let usage = match name {
+        "__complete" | "__man" => USAGE,
+        _ => help_for(name)?,
     };
     Ok(cli(global, usage, command))
 }
 
-/// Every command word, for "did you mean …?".
-const COMMANDS: [&str; 14] = [
-    "generate",
-    "login",
-    "logout",
-    "roles",
-    "credential-process",
-    "export",
-    "env",
-    "exec",
-    "run-as",
-    "console",
-    "check",
-    "completion",
-    "admin",
-    "help",
-];
+/// Turns an unknown flag of command `name` into a usage error with the
+/// closest flag that command takes, if one is close.
+fn flag_hint(name: &str) -> impl FnOnce(Error) -> Error + '_ {
+    move |e| match e {
+        Error::UnknownFlag(flag) => {
+            let known = COMMANDS
+                .iter()
+                .find(|c| c.words.contains(&name))
+                .map(CommandDoc::flags)
+                .unwrap_or_default();
+            let hint = if flag.starts_with("--") {
+                suggest::hint(&flag, known.iter().map(|f| f.name), false)
+            } else {
+                String::new()
+            };
+            let cmd = match name {
+                "__complete" => "completion",
+                other => other,
+            };
+            Error::Usage(format!(
+                "unknown flag {flag}{hint}; run 'sso-config help {cmd}' for its options"
+            ))
+        }
+        e => e,
+    }
+}
+
+/// `help [COMMAND|TOPIC]`.
+fn help(p: &mut Parser) -> Result<Cli> {
+    let text = match args::next(p)? {
+        None => USAGE,
+        Some(Tok::Help) => help::USAGE,
+        Some(Tok::Value(v)) => help_for(&args::string(v)?)?,
+        Some(other) => return Err(args::unexpected(other)),
+    };
+    if let Some(extra) = args::next(p)? {
+        return Err(args::unexpected(extra));
+    }
+    Ok(Cli::Help(text))
+}
+
+/// `help WORD`: a command's or a topic's help text.
+fn help_for(word: &str) -> Result<&'static str> {
+    if let Some(c) = COMMANDS.iter().find(|c| c.words.contains(&word)) {
+        return Ok(c.usage);
+    }
+    if let Some((_, text)) = help::TOPICS.iter().find(|(name, _)| *name == word) {
+        return Ok(text);
+    }
+    let words = COMMANDS
+        .iter()
+        .flat_map(|c| c.words.iter().copied())
+        .chain(help::TOPICS.iter().map(|(name, _)| *name));
+    Err(Error::Usage(format!(
+        "no help for '{word}'{}; run 'sso-config help' for the commands and topics",
+        suggest::hint(word, words, false)
+    )))
+}
 
 /// The command to run, or its help when its parser met `-h`.
 fn cli(global: Global, usage: &'static str, command: Option<Command>) -> Cli {
@@ -207,34 +265,6 @@ fn cli(global: Global, usage: &'static str, command: Option<Command>) -> Cli {
         Some(c) => Cli::Run(global, Box::new(c)),
         None => Cli::Help(usage),
     }
-}
-
-fn help_for(cmd: &str) -> Result<&'static str> {
-    Ok(match cmd {
-        "generate" => generate::USAGE,
-        "login" => login::USAGE,
-        "logout" => logout::USAGE,
-        "roles" => roles::USAGE,
-        "credential-process" => credential_process::USAGE,
-        "export" | "env" => export::USAGE,
-        "exec" | "run-as" => exec::USAGE,
-        "console" => console::USAGE,
-        "check" => check::USAGE,
-        "completion" => completion::USAGE,
-        "admin" => admin::USAGE,
-        "session" => args::SESSION_HELP,
-        "role" => args::ROLE_HELP,
-        other => {
-            return Err(Error::Usage(format!(
-                "no help for unknown command '{other}'{}",
-                suggest::hint(
-                    other,
-                    COMMANDS.iter().copied().chain(["session", "role"]),
-                    false
-                )
-            )));
-        }
-    })
 }
 
 #[cfg(test)]

@@ -14,9 +14,23 @@ use crate::store::config::Config;
 
 /// `roles` help.
 pub const USAGE: &str = "\
-Usage: sso-config roles [--format table|json|csv] [--account-id ID]...
+Usage: sso-config roles [OPTIONS]
 
-Lists the accounts and roles you can access.
+Lists the accounts and roles you can access (logs in if needed).
+
+Options:
+  --format table|json|csv   output format (default table)
+  --account-id ID           only this account (repeatable)
+  --device-code             log in with the device-code flow (when a login is needed)
+  --pkce                    log in with the authorization-code flow and PKCE
+  --callback-port N         fixed loopback port for the PKCE redirect
+
+Session options: 'sso-config help session'.
+
+Examples:
+  sso-config roles
+  sso-config roles --sso-session corp --format csv
+  sso-config roles --account-id 111122223333 --format json
 ";
 
 /// `roles` flags.
