@@ -17,12 +17,12 @@ export HOME=$home
 export AWS_ENDPOINT_URL_SSO_OIDC=$url AWS_ENDPOINT_URL_SSO=$url
 start_url=https://d-9067c3a1f2.awsapps.com/start
 
-echo "\$ sso-config login --start-url $start_url --sso-region us-east-1 --sso-session demo --device-code"
-"$bin" login --start-url "$start_url" --sso-region us-east-1 --sso-session demo --device-code
+echo "\$ sso-config login --start-url $start_url --sso-region us-east-1 --device-code"
+"$bin" login --start-url "$start_url" --sso-region us-east-1 --device-code
 echo
-echo "\$ sso-config --start-url $start_url --sso-region us-east-1 --sso-session demo --region eu-west-1 > ~/.aws/config"
-"$bin" --start-url "$start_url" --sso-region us-east-1 --sso-session demo --region eu-west-1 > "$HOME/.aws/config"
+echo "\$ sso-config --region eu-west-1 --write"
+"$bin" --region eu-west-1 --write
 cat "$HOME/.aws/config"
 echo
-echo "\$ sso-config roles"
-"$bin" roles
+echo "\$ sso-config export --profile Management.Billing --format json"
+"$bin" export --profile Management.Billing --format json
