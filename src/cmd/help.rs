@@ -60,7 +60,7 @@ Global options (any command, before or after its name):
   -V, --version        print the version
 
 Session options (any command): --sso-session NAME, --profile P, or --start-url URL
-with --sso-region R; see 'sso-config help session'.
+[--sso-region R]; see 'sso-config help session'.
 
 Examples:
   sso-config login --start-url https://mycorp.awsapps.com/start --sso-region eu-west-1
