@@ -791,12 +791,7 @@ fn assumed_roles_through_a_source_profile() {
         me["source"],
         "profile 'org-admin' (role arn:aws:iam::234567890123:role/OrgAdmin assumed with profile 'base' (credentials file))"
     );
-    let assume = t
-        .fake
-        .requests()
-        .into_iter()
-        .find(|r| r.op == "sts:AssumeRole")
-        .unwrap();
+    let assume = t.first_request("sts:AssumeRole");
     assert!(
         assume.body.contains("RoleSessionName=it-test"),
         "{}",

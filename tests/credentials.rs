@@ -321,12 +321,7 @@ fn console_url_through_the_federation_endpoint() {
         "{login}"
     );
     assert_eq!(t.fake.hits("GetSigninToken"), 1);
-    let getter = t
-        .fake
-        .requests()
-        .into_iter()
-        .find(|r| r.op == "GetSigninToken")
-        .unwrap();
+    let getter = t.first_request("GetSigninToken");
     assert_eq!(
         getter.method, "POST",
         "credentials go in the body, not the URL"

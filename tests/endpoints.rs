@@ -121,13 +121,7 @@ fn the_region_of_a_start_url_on_an_own_domain_comes_from_its_redirect() {
     assert_eq!(token["startUrl"], start.as_str());
     assert_eq!(token["region"], "eu-west-2");
     // Identity Center is told the portal the start page redirects to.
-    let device = t
-        .fake
-        .requests()
-        .into_iter()
-        .find(|r| r.op == "StartDeviceAuthorization")
-        .unwrap();
-    let body: serde_json::Value = serde_json::from_str(&device.body).unwrap();
+    let body = t.first_json_body("StartDeviceAuthorization");
     assert_eq!(body["startUrl"], t.fake.org().start_url.as_str());
 }
 
@@ -145,13 +139,7 @@ fn a_configured_start_url_on_an_own_domain_logs_in_through_its_portal() {
         .stderr_has("logged in to session 'own'");
     // The region was configured; the start page is still read, for the portal.
     assert_eq!(t.fake.hits("StartPage"), 1);
-    let device = t
-        .fake
-        .requests()
-        .into_iter()
-        .find(|r| r.op == "StartDeviceAuthorization")
-        .unwrap();
-    let body: serde_json::Value = serde_json::from_str(&device.body).unwrap();
+    let body = t.first_json_body("StartDeviceAuthorization");
     assert_eq!(body["startUrl"], t.fake.org().start_url.as_str());
     // Commands that only use the token do not read it.
     t.run(["roles"]).code(0);

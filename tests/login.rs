@@ -38,13 +38,7 @@ fn device_code_login_writes_the_aws_cli_token_cache() {
     assert_eq!(t.fake.hits("RegisterClient"), 1);
     assert_eq!(t.fake.hits("StartDeviceAuthorization"), 1);
     assert_eq!(t.fake.hits("CreateToken:device_code"), 1);
-    let register = t
-        .fake
-        .requests()
-        .into_iter()
-        .find(|r| r.op == "RegisterClient")
-        .unwrap();
-    let body: serde_json::Value = serde_json::from_str(&register.body).unwrap();
+    let body = t.first_json_body("RegisterClient");
     assert_eq!(body["clientName"], "botocore-client-corp");
     assert_eq!(body["scopes"][0], "sso:account:access");
 }
@@ -128,13 +122,7 @@ fn pkce_login_through_the_loopback_redirect() {
     assert_eq!(t.fake.hits("CreateToken:authorization_code"), 1);
     let token = json(&t.token_file("corp"));
     assert!(token["refreshToken"].is_string());
-    let register = t
-        .fake
-        .requests()
-        .into_iter()
-        .find(|r| r.op == "RegisterClient")
-        .unwrap();
-    let body: serde_json::Value = serde_json::from_str(&register.body).unwrap();
+    let body = t.first_json_body("RegisterClient");
     assert_eq!(
         body["grantTypes"],
         serde_json::json!(["authorization_code", "refresh_token"])

@@ -208,6 +208,20 @@ impl TestEnv {
         })
     }
 
+    /// The first request the fake got for `op`.
+    pub fn first_request(&self, op: &str) -> fake_idc::Recorded {
+        self.fake
+            .requests()
+            .into_iter()
+            .find(|r| r.op == op)
+            .unwrap_or_else(|| panic!("no {op} request"))
+    }
+
+    /// The JSON body of the first request the fake got for `op`.
+    pub fn first_json_body(&self, op: &str) -> serde_json::Value {
+        serde_json::from_str(&self.first_request(op).body).unwrap()
+    }
+
     /// The values of query parameter `key` in every request the fake got
     /// for `op`, oldest first.
     pub fn query_values(&self, op: &str, key: &str) -> Vec<String> {
