@@ -59,11 +59,6 @@ fn run(cli: Cli, argv0: Option<std::ffi::OsString>) -> Result<()> {
     };
     log::set_debug(global.debug);
     let ctx = Ctx::new(Env::from_process(), global.no_browser)?;
-    // How this binary was started, the one place that asks the process.
-    let program = Invocation {
-        argv0,
-        current_exe: std::env::current_exe().ok(),
-        cwd: std::env::current_dir().ok(),
-    };
+    let program = Invocation::of_process(argv0);
     command.run(&ctx, &global, &program)
 }

@@ -26,10 +26,6 @@ pub struct Ctx {
     pub http: Http,
     /// `--no-browser` or `AWS_SSO_DISABLE_BROWSER`.
     pub no_browser: bool,
-    /// Stdin and stderr are terminals: a command that needs a token may log
-    /// in (`token::LoginPolicy::OnTerminal`). Stdout does not count: `sso-config >
-    /// file` still logs in, its prompt goes to stderr.
-    pub interactive: bool,
 }
 
 impl Ctx {
@@ -38,14 +34,20 @@ impl Ctx {
         let paths = Paths::new(&env)?;
         let http = Http::new(Settings::from_env(&env));
         let no_browser = no_browser || env.flag("AWS_SSO_DISABLE_BROWSER");
-        let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
         Ok(Ctx {
             env,
             paths,
             http,
             no_browser,
-            interactive,
         })
+    }
+
+    /// Stdin and stderr are terminals: a command that needs a token may log
+    /// in (`token::LoginPolicy::OnTerminal`). Stdout does not count: `sso-config >
+    /// file` still logs in, its prompt goes to stderr. Asked only when a login
+    /// is needed, so a cache hit makes no terminal query.
+    pub fn interactive(&self) -> bool {
+        std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
     }
 
     /// "A browser can be opened" (cli.md, Settled details → Login): `BROWSER` set

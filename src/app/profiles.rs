@@ -8,6 +8,7 @@ or merged into the config file between `# BEGIN sso-config SESSION` and
 use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::app::listing::AccountRoles;
 use crate::app::naming::{self, Entry, Filters, Named, NamingOptions, RegionRule};
@@ -18,7 +19,7 @@ use crate::store::config::{self, Config};
 use crate::store::paths::Paths;
 use crate::store::token_cache::normalize_start_url;
 use crate::store::{config_copy, fsutil};
-use crate::util::env::Env;
+use crate::util::env::{self, Env, ProcessLocation};
 use crate::util::{log, shell, text};
 
 /// The profile styles of `generate`.
@@ -183,16 +184,45 @@ fn credential_process(program: &str, session: &Session, e: &Entry) -> String {
     )
 }
 
-/// How this binary was started, captured by `main` (the one place that asks
-/// the process) and handed down as data.
-#[derive(Debug, Clone, Default)]
+/// How this binary was started: `argv[0]` from `main`, and where the running
+/// file and the working directory are. Those two are asked of the process
+/// (`util::env::process_location`) only when a `credential_process` line
+/// needs them, so no other command, the `credential-process` cache hit
+/// above all, pays two system calls for them.
+#[derive(Debug)]
 pub struct Invocation {
     /// `argv[0]` as the user (or the shell) gave it.
-    pub argv0: Option<OsString>,
-    /// The file the kernel runs (`std::env::current_exe`), symlinks resolved.
-    pub current_exe: Option<PathBuf>,
-    /// The working directory, to make a relative `argv[0]` absolute.
-    pub cwd: Option<PathBuf>,
+    argv0: Option<OsString>,
+    /// The file the kernel runs (symlinks resolved) and the working
+    /// directory, to make a relative `argv[0]` absolute.
+    location: OnceLock<ProcessLocation>,
+}
+
+impl Invocation {
+    /// This process, started as `argv0`.
+    pub fn of_process(argv0: Option<OsString>) -> Invocation {
+        Invocation {
+            argv0,
+            location: OnceLock::new(),
+        }
+    }
+
+    /// A given start, for tests.
+    #[cfg(test)]
+    pub fn fixed(
+        argv0: Option<&str>,
+        current_exe: Option<PathBuf>,
+        cwd: Option<PathBuf>,
+    ) -> Invocation {
+        Invocation {
+            argv0: argv0.map(OsString::from),
+            location: OnceLock::from(ProcessLocation { current_exe, cwd }),
+        }
+    }
+
+    fn location(&self) -> &ProcessLocation {
+        self.location.get_or_init(env::process_location)
+    }
 }
 
 /// The path a `credential_process` line names: the binary as the user
@@ -201,7 +231,7 @@ pub struct Invocation {
 /// and survives an upgrade that moves its target; else the running file
 /// itself; `sso-config` (found on PATH) when neither is known.
 fn program_path(inv: &Invocation, env: &Env) -> OsString {
-    let exe = inv.current_exe.as_deref();
+    let exe = inv.location().current_exe.as_deref();
     match (invoked_path(inv, env.get("PATH")), exe) {
         (Some(p), Some(exe)) if same_file(&p, exe) => p.into_os_string(),
         (_, Some(exe)) => exe.as_os_str().to_os_string(),
@@ -221,7 +251,7 @@ fn invoked_path(inv: &Invocation, path_var: Option<&str>) -> Option<PathBuf> {
     let absolute = |p: &Path| -> Option<PathBuf> {
         let p = match p.is_absolute() {
             true => p.to_path_buf(),
-            false => inv.cwd.as_deref()?.join(p),
+            false => inv.location().cwd.as_deref()?.join(p),
         };
         Some(p.components().collect())
     };
@@ -761,8 +791,13 @@ mod tests {
         s.name = "a#b".into();
         assert!(render(&s, Style::Sso, true, &[]).is_err());
         let check = |s: &Session, env: &[(&str, &str)]| {
-            check_inputs(&Env::of(env), s, Style::Sso, &Invocation::default())
-                .map_err(|e| e.to_string())
+            check_inputs(
+                &Env::of(env),
+                s,
+                Style::Sso,
+                &Invocation::fixed(None, None, None),
+            )
+            .map_err(|e| e.to_string())
         };
         assert!(check(&s, &[]).is_err());
         let mut s = session();
@@ -854,11 +889,7 @@ mod tests {
         }
         let mode = std::fs::Permissions::from_mode(0o755);
         std::fs::set_permissions(exec.join("prog"), mode).unwrap();
-        let inv = |argv0: &str| Invocation {
-            argv0: Some(argv0.into()),
-            current_exe: None,
-            cwd: Some(dir.clone()),
-        };
+        let inv = |argv0: &str| Invocation::fixed(Some(argv0), None, Some(dir.clone()));
         let path = format!("{}::{}", plain.display(), exec.display());
         assert_eq!(
             invoked_path(&inv("prog"), Some(&path)),

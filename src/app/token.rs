@@ -100,7 +100,7 @@ pub fn valid_token(
     }
     let may_log_in = match policy {
         LoginPolicy::Never => false,
-        LoginPolicy::OnTerminal => ctx.interactive,
+        LoginPolicy::OnTerminal => ctx.interactive(),
         LoginPolicy::Always => true,
     };
     if may_log_in {

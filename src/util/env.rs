@@ -116,6 +116,24 @@ impl Env {
     }
 }
 
+/// Where the running binary and the working directory are.
+#[derive(Debug, Clone, Default)]
+pub struct ProcessLocation {
+    /// The file the kernel runs (`std::env::current_exe`), symlinks resolved.
+    pub current_exe: Option<PathBuf>,
+    /// The working directory.
+    pub cwd: Option<PathBuf>,
+}
+
+/// Asks the process where it runs from (two system calls; callers ask only
+/// when they need it).
+pub fn process_location() -> ProcessLocation {
+    ProcessLocation {
+        current_exe: std::env::current_exe().ok(),
+        cwd: std::env::current_dir().ok(),
+    }
+}
+
 /// The home directory of the effective user's passwd entry.
 fn passwd_home() -> Option<PathBuf> {
     use std::ffi::CStr;
