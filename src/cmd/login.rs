@@ -19,14 +19,7 @@ Usage: sso-config login [OPTIONS]
 Logs in and writes the token to the AWS CLI v2 cache (~/.aws/sso/cache), where
 the AWS CLI and the SDKs find it. A valid cached token is kept unless --force.
 
-With --start-url URL --sso-region R for a session the config file does not have,
-its [sso-session NAME] (start URL, region, scopes) is added to the config, so
-later commands find it without the flags. NAME is --sso-session, else the start
-URL's first host label. A session of that name with another start URL or region
-is an error, and nothing is written. A session from AWS_DEFAULT_SSO_START_URL is
-not written: the variable already names it every time.
-
-With --start-url URL --sso-region R for a session the config file does not have,
+With --start-url URL [--sso-region R] for a session the config file does not have,
 its [sso-session NAME] (start URL, region, scopes) is added to the config, so
 later commands find it without the flags. NAME is --sso-session, else the start
 URL's first host label. A session of that name with another start URL or region
