@@ -74,6 +74,18 @@ pub enum Error {
         /// What was wrong with the answer.
         detail: String,
     },
+    /// The service kept throttling one request for longer than we wait
+    /// (`http::THROTTLE_PATIENCE`).
+    Throttled {
+        /// The operation, e.g. `ListAccountRoles`.
+        op: &'static str,
+        /// How long the request was retried.
+        waited: std::time::Duration,
+        /// How many of its attempts were throttled.
+        attempts: u32,
+        /// The error code of the last throttling answer.
+        code: String,
+    },
     /// The request never got an HTTP answer (DNS, connect, TLS, timeout).
     Net {
         /// The operation, e.g. `ListAccounts`.
@@ -207,6 +219,18 @@ impl fmt::Display for Unescaped<'_> {
             Error::Api(e) => write!(f, "{}", UnescapedApi(e)),
             Error::Unexpected { op, detail } => write!(f, "{op}: unexpected answer: {detail}"),
             Error::Net { op, host, msg } => write!(f, "{op}: cannot reach {host}: {msg}"),
+            Error::Throttled {
+                op,
+                waited,
+                attempts,
+                code,
+            } => write!(
+                f,
+                "{op} was still throttled ({}) after {attempts} tries in {} s, the longest we wait; \
+                 its rate limit is being used up by other callers too: try again later",
+                code,
+                waited.as_secs()
+            ),
             Error::Io {
                 action,
                 path,

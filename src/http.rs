@@ -194,6 +194,7 @@ impl Http {
         };
         with_retries(
             req.op,
+            authority(&req.url),
             self.settings.max_attempts,
             &self.governor,
             &*self.clock,
@@ -209,7 +210,8 @@ impl Http {
         let agent = self.agent()?;
         let req = Request::get(op, url.to_string());
         log_request(&req);
-        let permit = self.governor.acquire();
+        let host = authority(url);
+        let permit = self.governor.acquire(host, op);
         let result = agent.get(url).call();
         permit.finish(Outcome::Done);
         let resp = result.map_err(|e| Error::Net {
@@ -338,27 +340,57 @@ fn read_capped(
     Ok(body)
 }
 
-/// The one retry policy: every attempt goes through the governor, which learns
-/// from throttling; throttling, 5xx and connection errors are retried with
-/// full-jitter backoff until `max_attempts` have been made. Waits happen on
-/// `clock`, so tests run on virtual time.
+/// How long one request may keep being throttled before we give up: far
+/// longer than any real limit makes a request wait for its turn (32 requests
+/// queued at one per second wait half a minute), short enough that a limit
+/// used up by someone else ends in an error rather than a hang.
+pub const THROTTLE_PATIENCE: Duration = Duration::from_secs(300);
+
+/// The one retry policy: every attempt goes through the governor, which paces
+/// it. A throttled attempt goes straight back to the governor, which gives it
+/// the next turn at the rate it has learnt; throttling uses up no attempts,
+/// only time, up to [`THROTTLE_PATIENCE`]. 5xx and connection errors are
+/// retried with full-jitter backoff until `max_attempts` have been made. Waits
+/// happen on `clock`, so tests run on virtual time.
 fn with_retries(
-    op: &str,
+    op: &'static str,
+    host: &str,
     max_attempts: u32,
     governor: &Governor,
     clock: &dyn Clock,
     mut attempt_once: impl FnMut() -> Result<Response>,
 ) -> Result<Response> {
+    let started = clock.now();
     let mut attempt = 1;
+    let mut throttled = 0u32;
     loop {
-        let permit = governor.acquire();
+        let permit = governor.acquire(host, op);
         let result = attempt_once();
-        let throttled = matches!(&result, Err(Error::Api(e)) if is_throttling(e));
-        permit.finish(if throttled {
+        let refused = matches!(&result, Err(Error::Api(e)) if is_throttling(e));
+        permit.finish(if refused {
             Outcome::Throttled
         } else {
             Outcome::Done
         });
+        if refused {
+            throttled += 1;
+            let waited = clock.now().saturating_duration_since(started);
+            if waited >= THROTTLE_PATIENCE {
+                let Err(Error::Api(last)) = result else {
+                    return result;
+                };
+                return Err(Error::Throttled {
+                    op,
+                    waited,
+                    attempts: throttled,
+                    code: last.kind().to_string(),
+                });
+            }
+            log::debug(format_args!(
+                "{op} throttled ({throttled} so far), retrying at its turn"
+            ));
+            continue;
+        }
         let Some(base) = retry_base(&result) else {
             return result;
         };
@@ -530,14 +562,13 @@ pub fn is_throttling(e: &ApiError) -> bool {
         || e.oauth_error.as_deref() == Some("slow_down") && e.op != "CreateToken"
 }
 
-/// The backoff base for a retryable result, `None` when it must not be retried.
-/// Throttling waits longer (1 s base) than other transient faults (50 ms), as
-/// botocore's newer retry mode does.
+/// The backoff base for a retryable result other than throttling (which the
+/// governor paces), `None` when it must not be retried.
 fn retry_base(result: &Result<Response>) -> Option<Duration> {
     match result {
         Ok(_) => None,
         Err(Error::Net { .. }) => Some(Duration::from_millis(50)),
-        Err(Error::Api(e)) if is_throttling(e) => Some(Duration::from_secs(1)),
+        Err(Error::Api(e)) if is_throttling(e) => None,
         Err(Error::Api(e))
             if matches!(e.status, 500 | 502 | 503 | 504)
                 || TRANSIENT_CODES.contains(&e.code.as_str())
@@ -611,14 +642,12 @@ mod tests {
                 request_id: None,
             }))
         };
+        // Throttling is the governor's to pace, not a backoff's.
         assert_eq!(
             retry_base(&api(429, "TooManyRequestsException", None)),
-            Some(Duration::from_secs(1))
+            None
         );
-        assert_eq!(
-            retry_base(&api(400, "ThrottlingException", None)),
-            Some(Duration::from_secs(1))
-        );
+        assert_eq!(retry_base(&api(400, "ThrottlingException", None)), None);
         assert_eq!(
             retry_base(&api(503, "503", None)),
             Some(Duration::from_millis(50))
@@ -649,43 +678,92 @@ mod tests {
         }))
     }
 
+    fn unavailable() -> Result<Response> {
+        Err(Error::Api(ApiError {
+            op: "ListAccountRoles",
+            status: 503,
+            code: "ServiceUnavailableException".into(),
+            oauth_error: None,
+            message: String::new(),
+            request_id: None,
+        }))
+    }
+
+    fn ok() -> Result<Response> {
+        Ok(Response {
+            body: b"ok".to_vec(),
+        })
+    }
+
     #[test]
-    fn retries_back_off_on_the_clock_and_stop_at_max_attempts() {
+    fn throttling_uses_up_no_attempts_and_sleeps_no_backoff() {
         let clock = Arc::new(crate::util::clock::FakeClock::new());
         let governor = Governor::new(4, clock.clone());
         let mut calls = 0;
-        let result = with_retries("X", 5, &governor, &*clock, || {
+        // Twenty throttles in a row with two attempts allowed: only time counts.
+        let result = with_retries("X", "h", 2, &governor, &*clock, || {
             calls += 1;
-            if calls < 3 {
-                throttled()
-            } else {
-                Ok(Response {
-                    body: b"ok".to_vec(),
-                })
-            }
+            if calls <= 20 { throttled() } else { ok() }
         });
         assert_eq!(result.unwrap().body, b"ok");
-        assert_eq!(calls, 3);
-        // Two backoffs with a 1 s base: at most 1 s + 2 s of (virtual) waiting.
+        assert_eq!(calls, 21);
+        // The waits are the governor's turns, halving the rate while nothing
+        // gets through: far less than twenty backoffs of up to 20 s each.
         assert!(
-            clock.elapsed() <= Duration::from_secs(3),
+            clock.elapsed() < Duration::from_secs(60),
             "{:?}",
             clock.elapsed()
         );
+    }
+
+    #[test]
+    fn other_faults_back_off_and_stop_at_max_attempts() {
+        let clock = Arc::new(crate::util::clock::FakeClock::new());
+        let governor = Governor::new(4, clock.clone());
         let mut calls = 0;
-        let e = with_retries("X", 4, &governor, &*clock, || {
+        let result = with_retries("X", "h", 5, &governor, &*clock, || {
             calls += 1;
-            throttled()
+            if calls < 3 { unavailable() } else { ok() }
+        });
+        assert_eq!(result.unwrap().body, b"ok");
+        assert_eq!(calls, 3);
+        let mut calls = 0;
+        let e = with_retries("X", "h", 4, &governor, &*clock, || {
+            calls += 1;
+            unavailable()
         });
         assert!(matches!(e, Err(Error::Api(_))));
         assert_eq!(calls, 4, "max attempts include the first");
         let mut calls = 0;
-        let e = with_retries("X", 4, &governor, &*clock, || {
+        let e = with_retries("X", "h", 4, &governor, &*clock, || {
             calls += 1;
             Err(Error::Usage("not retryable".into()))
         });
         assert!(e.is_err());
         assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn endless_throttling_ends_after_the_patience_and_says_so() {
+        let clock = Arc::new(crate::util::clock::FakeClock::new());
+        let governor = Governor::new(4, clock.clone());
+        let e =
+            with_retries("ListAccountRoles", "h", 3, &governor, &*clock, throttled).unwrap_err();
+        assert!(clock.elapsed() >= THROTTLE_PATIENCE);
+        assert!(
+            clock.elapsed() < THROTTLE_PATIENCE + Duration::from_secs(10),
+            "{:?}",
+            clock.elapsed()
+        );
+        let shown = e.to_string();
+        assert!(
+            shown.starts_with(
+                "ListAccountRoles was still throttled (TooManyRequestsException) after "
+            ),
+            "{shown}"
+        );
+        assert!(shown.contains("in 30"), "{shown}");
+        assert_eq!(e.exit_code(), 1);
     }
 
     #[test]
