@@ -110,8 +110,10 @@ pub struct Settings {
     pub ca_bundle: Option<std::path::PathBuf>,
 }
 
-/// Our default number of attempts: more than botocore's 3, because listing
-/// hundreds of accounts meets throttling that three attempts do not ride out.
+/// Our default number of attempts at 5xx and connection errors: more than
+/// botocore's 3, because a listing of a thousand calls meets a few of them.
+/// Throttling uses up no attempts (the governor paces the retry; see
+/// [`THROTTLE_PATIENCE`]).
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
 
 impl Settings {
@@ -171,8 +173,9 @@ impl Http {
             .map_err(|msg| Error::Config(msg.clone()))
     }
 
-    /// Sends `req`, retrying throttling, 5xx and connection errors with
-    /// full-jitter backoff; a non-2xx answer becomes `Error::Api`.
+    /// Sends `req`, retrying throttling at the governor's pace and 5xx and
+    /// connection errors with full-jitter backoff; a non-2xx answer becomes
+    /// `Error::Api`.
     pub fn send(&self, req: &Request) -> Result<Response> {
         self.send_prepared(req, None)
     }
