@@ -31,7 +31,7 @@ fn admin_env_with(name: &str, org: Org) -> TestEnv {
 }
 
 /// The same, with a test key in the environment and the admin region.
-fn keyed_env(name: &str, key: TestKey) -> TestEnv {
+pub(crate) fn keyed_env(name: &str, key: TestKey) -> TestEnv {
     keyed_env_with(name, key, Org::sample())
 }
 

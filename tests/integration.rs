@@ -19,5 +19,6 @@ mod policy;
 mod remembered;
 mod robust;
 mod roles;
+mod throttling;
 mod trust_ini;
 mod writes;

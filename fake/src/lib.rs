@@ -161,9 +161,22 @@ impl Fake {
     /// Throttles `op` with a token bucket of `per_second` tokens that starts full and refills
     /// continuously; requests finding it empty get 429 TooManyRequestsException.
     pub fn set_rate_limit(&self, op: &str, per_second: u32) {
+        self.set_rate_limit_burst(op, f64::from(per_second), per_second);
+    }
+
+    /// Throttles `op` with a token bucket that refills at `per_second` and holds at most
+    /// `burst` tokens (1: a strict bucket); it starts full.
+    pub fn set_rate_limit_burst(&self, op: &str, per_second: f64, burst: u32) {
         self.state()
             .faults
-            .set_rate_limit(op, per_second, Instant::now());
+            .set_rate_limit(op, per_second, burst, Instant::now());
+    }
+
+    /// Refuses a random share `p429` of the requests to `op` with its service's throttling
+    /// error and a share `p5xx` with a 500 or 503, before any rate limit is asked (such
+    /// refusals take no token). Counted under `<op>:429` and `<op>:5xx` like injected faults.
+    pub fn set_random_faults(&self, op: &str, p429: f64, p5xx: f64) {
+        self.state().faults.set_random_faults(op, p429, p5xx);
     }
 
     /// How the next device authorizations are answered (read at each CreateToken).

@@ -11,11 +11,14 @@ use fake_idc::{Fake, Org, client};
 
 const USAGE: &str = "\
 usage: fake-idc serve [--sample | --accounts N --roles R] [--latency-ms MS]
-                      [--rate-limit OP=PER_SECOND]... [--until-killed]
+                      [--rate-limit OP=PER_SECOND[/BURST]]...
+                      [--random-faults OP=P429,P5XX]... [--until-killed]
        fake-idc browse [--foreground] URL
 
 serve   Start the fake on 127.0.0.1 and print its URL as the first line of stdout.
         Serves until stdin reaches end of file (or, with --until-killed, until killed).
+        --rate-limit: a token bucket on OP (burst defaults to the rate; 1 is strict).
+        --random-faults: refuse shares of OP's requests with 429 / 5xx at random.
 browse  Stand-in browser: GET an http:// loopback URL and follow up to 5 302/303
         redirects. Returns at once and fetches from a detached child, so the program
         that launched it is never blocked; --foreground fetches in this process and
@@ -35,7 +38,8 @@ enum OrgChoice {
 struct ServeArgs {
     org: OrgChoice,
     latency_ms: u64,
-    rate_limits: Vec<(String, u32)>,
+    rate_limits: Vec<(String, f64, u32)>,
+    random_faults: Vec<(String, f64, f64)>,
     until_killed: bool,
 }
 
@@ -59,6 +63,7 @@ fn parse_serve(mut args: impl Iterator<Item = String>) -> Result<Command, String
         org: OrgChoice::Sample,
         latency_ms: 0,
         rate_limits: Vec::new(),
+        random_faults: Vec::new(),
         until_killed: false,
     };
     while let Some(arg) = args.next() {
@@ -69,12 +74,38 @@ fn parse_serve(mut args: impl Iterator<Item = String>) -> Result<Command, String
             "--latency-ms" => serve.latency_ms = number(&arg, args.next())?,
             "--until-killed" => serve.until_killed = true,
             "--rate-limit" => {
-                let spec = args.next().ok_or("--rate-limit needs OP=PER_SECOND")?;
-                let (op, rate) = spec
-                    .split_once('=')
-                    .ok_or_else(|| format!("--rate-limit {spec:?}: expected OP=PER_SECOND"))?;
-                let rate = number("--rate-limit", Some(rate.to_string()))?;
-                serve.rate_limits.push((op.to_string(), rate));
+                let spec = args
+                    .next()
+                    .ok_or("--rate-limit needs OP=PER_SECOND[/BURST]")?;
+                let (op, limit) = spec.split_once('=').ok_or_else(|| {
+                    format!("--rate-limit {spec:?}: expected OP=PER_SECOND[/BURST]")
+                })?;
+                let (rate, burst) = match limit.split_once('/') {
+                    Some((rate, burst)) => (rate, Some(burst)),
+                    None => (limit, None),
+                };
+                let rate: f64 = number("--rate-limit", Some(rate.to_string()))?;
+                if !(rate > 0.0 && rate.is_finite()) {
+                    return Err(format!("--rate-limit {spec:?}: the rate must be positive"));
+                }
+                let burst = match burst {
+                    Some(b) => number("--rate-limit", Some(b.to_string()))?,
+                    None => (rate.ceil() as u32).max(1),
+                };
+                serve.rate_limits.push((op.to_string(), rate, burst));
+            }
+            "--random-faults" => {
+                let spec = args.next().ok_or("--random-faults needs OP=P429,P5XX")?;
+                let parsed = spec.split_once('=').and_then(|(op, ps)| {
+                    let (a, b) = ps.split_once(',')?;
+                    let (a, b): (f64, f64) = (a.parse().ok()?, b.parse().ok()?);
+                    ((0.0..=1.0).contains(&a) && (0.0..=1.0).contains(&b) && a + b <= 1.0)
+                        .then(|| (op.to_string(), a, b))
+                });
+                let fault = parsed.ok_or_else(|| {
+                    format!("--random-faults {spec:?}: expected OP=P429,P5XX (shares 0-1)")
+                })?;
+                serve.random_faults.push(fault);
             }
             "-h" | "--help" => return Ok(Command::Help),
             other => return Err(format!("serve: unexpected argument {other:?}")),
@@ -129,8 +160,11 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     };
     let fake = Fake::start(org);
     fake.set_latency(std::time::Duration::from_millis(args.latency_ms));
-    for (op, per_second) in &args.rate_limits {
-        fake.set_rate_limit(op, *per_second);
+    for (op, per_second, burst) in &args.rate_limits {
+        fake.set_rate_limit_burst(op, *per_second, *burst);
+    }
+    for (op, p429, p5xx) in &args.random_faults {
+        fake.set_random_faults(op, *p429, *p5xx);
     }
     let mut stdout = io::stdout().lock();
     writeln!(stdout, "{}", fake.url())
@@ -251,7 +285,27 @@ mod tests {
         let Ok(Command::Serve(s)) = cmd else {
             panic!("{cmd:?}")
         };
-        assert_eq!(s.rate_limits, vec![("ListAccounts".to_string(), 5)]);
+        assert_eq!(s.rate_limits, vec![("ListAccounts".to_string(), 5.0, 5)]);
+        let cmd = args(&[
+            "serve",
+            "--rate-limit",
+            "ListAccountRoles=20/1",
+            "--random-faults",
+            "ListAccountRoles=0.2,0.05",
+        ]);
+        let Ok(Command::Serve(s)) = cmd else {
+            panic!("{cmd:?}")
+        };
+        assert_eq!(
+            s.rate_limits,
+            vec![("ListAccountRoles".to_string(), 20.0, 1)]
+        );
+        assert_eq!(
+            s.random_faults,
+            vec![("ListAccountRoles".to_string(), 0.2, 0.05)]
+        );
+        assert!(args(&["serve", "--random-faults", "X=0.9,0.2"]).is_err());
+        assert!(args(&["serve", "--rate-limit", "X=0"]).is_err());
         assert_eq!(s.org, OrgChoice::Sample);
         assert!(args(&["serve", "--accounts", "5"]).is_err());
         assert!(args(&["serve", "--rate-limit", "x"]).is_err());

@@ -76,6 +76,14 @@ const TOLERANCE: f64 = 1.02;
 const FIRST_STEP: f64 = 0.01;
 /// A strict lane's proven rate that is refuted (the limit fell) is cut to this share.
 const DISTRUST: f64 = 0.9;
+/// A refused share above this, while the rate that gets through keeps up with
+/// our pace, is not our doing (see `Lane::throttled`).
+const NOT_OURS: f64 = 0.1;
+/// Paced answers whose refused share is judged (at least half as many).
+const OUTCOMES: usize = 40;
+/// The share of our pace that the rate getting through must reach for
+/// refusals to be someone else's (a limit that fell delivers far less).
+const KEEPS_UP: f64 = 0.75;
 /// Sends this close together count as one bunch (to see a bucket's burst).
 const BUNCH: Duration = Duration::from_millis(1);
 /// How far back a bursty lane's measurement looks.
@@ -271,6 +279,9 @@ struct Lane {
     throttles: VecDeque<Instant>,
     /// Most successes seen in one bunch of the unpaced start.
     burst_seen: usize,
+    /// Whether each of the last [`OUTCOMES`] paced answers since the lane
+    /// settled was refused, oldest first.
+    outcomes: VecDeque<bool>,
     pacing: Option<Pacing>,
 }
 
@@ -280,6 +291,9 @@ struct Pacing {
     since: Instant,
     /// The last change of rate: answers to earlier sends change nothing.
     changed: Instant,
+    /// Refused shares are judged on sends from here on: the first measured
+    /// rate of a bursty lane, when the refusals of its search are over.
+    settled: Instant,
     mode: Mode,
 }
 
@@ -322,6 +336,7 @@ impl Lane {
             successes: VecDeque::new(),
             throttles: VecDeque::new(),
             burst_seen: 0,
+            outcomes: VecDeque::new(),
             pacing: None,
         }
     }
@@ -392,6 +407,12 @@ impl Lane {
         self.min_rtt = Some(self.min_rtt.map_or(rtt, |m| m.min(rtt)));
         forget_before(&mut self.successes, now, SPAN * 2);
         forget_before(&mut self.throttles, now, SPAN * 2);
+        if self.pacing.as_ref().is_some_and(|p| sent >= p.settled) {
+            if self.outcomes.len() >= OUTCOMES {
+                self.outcomes.pop_front();
+            }
+            self.outcomes.push_back(outcome == Outcome::Throttled);
+        }
         match outcome {
             Outcome::Done => self.succeeded(now, sent),
             Outcome::Throttled => self.throttled(now, sent),
@@ -496,6 +517,7 @@ impl Lane {
             self.pacing = Some(Pacing {
                 since: now,
                 changed: now,
+                settled: now,
                 mode,
             });
             return;
@@ -503,8 +525,21 @@ impl Lane {
         if sent < pacing.changed {
             return;
         }
-        self.window = (self.window / 2.0).max(1.0);
+        // Pacing near a bucket's rate, we see a refusal in fifty or so. When
+        // many more are refused and the rate that gets through keeps up with
+        // our pace (a fallen limit would deliver far less), the refusals are
+        // someone else's: a limit shared with other callers, a flaky backend.
+        // Slowing down would not help; they are retried at their turn and
+        // change no rate.
+        let refused = self.outcomes.iter().filter(|r| **r).count() as f64;
+        let busy =
+            self.outcomes.len() >= OUTCOMES / 2 && refused > NOT_OURS * self.outcomes.len() as f64;
+        let pace = self.rate(now).unwrap_or(MIN_RATE);
+        let Some(pacing) = &mut self.pacing else {
+            return;
+        };
         match &mut pacing.mode {
+            Mode::Strict { rate, lo, .. } if busy && *rate <= *lo => {}
             Mode::Strict {
                 rate,
                 lo,
@@ -512,6 +547,7 @@ impl Lane {
                 step,
                 run,
             } => {
+                self.window = (self.window / 2.0).max(1.0);
                 if *rate <= *lo {
                     // The proven rate was refused: the limit fell, or our
                     // sends bunched up. Search again below it.
@@ -536,14 +572,22 @@ impl Lane {
                             .then(|| recent_rate(&self.successes, pacing.since, sent))
                             .flatten()
                     });
+                if busy && *measured && estimate.is_none_or(|e| e >= pace * KEEPS_UP) {
+                    return;
+                }
+                self.window = (self.window / 2.0).max(1.0);
                 // The cubic probe starts over from the measured rate, or from
                 // the last one when this throttle alone cannot measure it.
                 // Refused twice in a row without a measure, the start was far
                 // too fast (a burst much larger than a second's refill).
                 if let Some(estimate) = estimate {
+                    if !*measured {
+                        pacing.settled = now;
+                        self.outcomes.clear();
+                    }
                     *base = estimate;
                     *measured = true;
-                } else if self.refused_in_a_row >= 2 {
+                } else if !*measured && self.refused_in_a_row >= 2 {
                     *base = (*base / 2.0).max(MIN_RATE);
                     *from = now;
                 }
@@ -578,9 +622,10 @@ fn bursty_start(passed: f64, now: Instant) -> Mode {
     }
 }
 
-/// The refill rate of a bursty bucket, from the successes between the
+/// The refill rate of a bursty bucket, from the successes sent between the
 /// earliest paced throttle of the last [`SPAN`] and the throttle sent at
-/// `sent`: the bucket was empty at both.
+/// `sent`: the bucket was empty at both, so every success in between took a
+/// token it refilled.
 fn measure(
     successes: &VecDeque<Instant>,
     throttles: &VecDeque<Instant>,
@@ -700,6 +745,12 @@ mod tests {
     /// Requests reach the bucket 0–0.5 ms after they are sent (threads wake
     /// late), so the bucket sees no perfectly spaced sends.
     fn simulate(n: usize, bucket: Option<(f64, f64)>, latency: Duration) -> Run {
+        simulate_with(n, bucket, latency, 0.0)
+    }
+
+    /// [`simulate`], with a share `refused` of the requests refused at random
+    /// (a limit shared with other callers) before the bucket is asked.
+    fn simulate_with(n: usize, bucket: Option<(f64, f64)>, latency: Duration, refused: f64) -> Run {
         let start = Instant::now();
         let mut bucket = bucket.map(|(rate, burst)| Bucket {
             rate,
@@ -711,11 +762,11 @@ mod tests {
         let mut answers = BinaryHeap::new();
         let (mut now, mut ready, mut done, mut calls, mut throttled) = (start, n, 0, 0, 0);
         let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut jitter = || {
+        let mut draw = || {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            Duration::from_micros(seed % 500)
+            seed
         };
         while done < n {
             let mut wake = None;
@@ -725,7 +776,9 @@ mod tests {
                         lane.sent(now);
                         ready -= 1;
                         calls += 1;
-                        let ok = bucket.as_mut().is_none_or(|b| b.take(now + jitter()));
+                        let unlucky = (draw() % 10_000) as f64 / 10_000.0 < refused;
+                        let arrival = now + Duration::from_micros(draw() % 500);
+                        let ok = !unlucky && bucket.as_mut().is_none_or(|b| b.take(arrival));
                         answers.push(Reverse((now + latency, calls, now, ok)));
                     }
                     Turn::At(at) => {
@@ -800,6 +853,22 @@ mod tests {
     }
 
     #[test]
+    fn random_refusals_do_not_drag_the_rate_down() {
+        for burst in [5.0, 1.0] {
+            let run = simulate_with(300, Some((5.0, burst)), LATENCY, 0.2);
+            let bound = 300.0 / 5.0;
+            // Throttled by the limit alone these would take `bound`; before
+            // refusals were told apart, every fifth call cut the rate and the
+            // listing took nine times as long.
+            assert!(
+                run.elapsed <= bound * 1.2,
+                "burst {burst}: {:.1} s, bound {bound} s",
+                run.elapsed
+            );
+        }
+    }
+
+    #[test]
     fn the_bucket_kind_is_told_from_the_start() {
         let strict = simulate(200, Some((20.0, 1.0)), LATENCY).lane;
         assert!(matches!(
@@ -855,6 +924,7 @@ mod tests {
         lane.pacing = Some(Pacing {
             since: t0,
             changed: t0,
+            settled: t0,
             mode: Mode::Strict {
                 rate: 10.0,
                 lo: 10.0,
