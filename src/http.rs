@@ -353,7 +353,8 @@ pub const THROTTLE_PATIENCE: Duration = Duration::from_secs(300);
 /// it. A throttled attempt goes straight back to the governor, which gives it
 /// the next turn at the rate it has learnt; throttling uses up no attempts,
 /// only time, up to [`THROTTLE_PATIENCE`]. 5xx and connection errors are
-/// retried with full-jitter backoff until `max_attempts` have been made. Waits
+/// retried with full-jitter backoff until `max_attempts` of them have come in
+/// a row. Waits
 /// happen on `clock`, so tests run on virtual time.
 fn with_retries(
     op: &'static str,
@@ -392,6 +393,10 @@ fn with_retries(
             log::debug(format_args!(
                 "{op} throttled ({throttled} so far), retrying at its turn"
             ));
+            // The attempts count faults in a row: a request retried through
+            // a long spell of throttling meets more 5xx draws, and it is only
+            // failing when they come one after another.
+            attempt = 1;
             continue;
         }
         let Some(base) = retry_base(&result) else {
@@ -744,6 +749,25 @@ mod tests {
         });
         assert!(e.is_err());
         assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn server_errors_count_in_a_row_across_throttling() {
+        let clock = Arc::new(crate::util::clock::FakeClock::new());
+        let governor = Governor::new(4, clock.clone());
+        let mut calls = 0;
+        // Three 503s with three attempts allowed, a throttle between the
+        // second and the third: not three in a row, so it goes on.
+        let result = with_retries("X", "h", 3, &governor, &*clock, || {
+            calls += 1;
+            match calls {
+                1 | 2 | 4 => unavailable(),
+                3 => throttled(),
+                _ => ok(),
+            }
+        });
+        assert_eq!(result.unwrap().body, b"ok");
+        assert_eq!(calls, 5);
     }
 
     #[test]
