@@ -14,8 +14,8 @@ identitystore and organizations by `X-Amz-Target`, STS by its form body's `Actio
 
 It rejects what AWS rejects, in AWS's error shapes (protocol.md §1.4, §2.6, §3, §9), verifies
 SigV4 signatures for real (see [`TestKey`] for the keys it knows; credentials it issued work
-too), counts hits per operation, records requests, and injects latency, throttling, server
-errors and clock skew.
+too), counts hits per operation, records requests, and injects latency, throttling (token
+buckets with a rate and a burst), server errors (queued or random) and clock skew.
 
 ```no_run
 use fake_idc::{Fake, Org};
