@@ -1,11 +1,46 @@
-//! `make bench`: generate against the fake Identity Center with 1,000 accounts ×
-//! 3 roles at 20 ms latency, with and without a 20 req/s limit on
-//! ListAccountRoles; the credential-process cache-hit latency next to the
-//! spawn floor; start-up; peak RSS. Prints a table; a benchmark, not a test.
+//! `make bench`: issue 11's measured goals and the local costs, as Markdown tables.
+//!
+//! Against the in-process fake Identity Center, 20 ms latency on every answer:
+//!
+//! - `free`: `generate` at 300 and 1,000 accounts × 3 roles, no limit. Bound: calls ×
+//!   latency ÷ 32 (the client's in-flight cap). Goal ≤ 1.2×. Its output is the reference
+//!   the throttled runs of the same size must reproduce byte for byte.
+//! - `strict20`, `bursty20`, `strict10`: the same with ListAccountRoles behind a token
+//!   bucket of 20/s burst 1, 20/s burst 20, 10/s burst 1. Bound: accounts ÷ rate. Goal:
+//!   ≤ 1.05× at 300 accounts, ≤ 1.03× at 1,000, fewer than 5 % of the ListAccountRoles
+//!   calls answered 429, exit 0, output identical to the unthrottled run.
+//! - `robust`: 20 runs of `generate` at 50 accounts with ListAccountRoles at 5/s burst 1
+//!   plus 20 % random 429s and 5 % random 5xx. Goal: no failed run and one distinct
+//!   output, the unthrottled one.
+//! - `admin`: `admin assignments --format csv` at 300 accounts, once without a limit and
+//!   once with its busiest sso-admin operation at 20/s burst 1. Shown next to the
+//!   sequential bound (calls × latency: a one-call-at-a-time loop such as aws-sso-util's).
+//!   Goals (this bench's reading of the issue, the generate goals applied to admin):
+//!   unlimited ≤ 1.2× calls × latency ÷ 32; limited ≤ 1.05× max(calls of that operation ÷
+//!   20, calls × latency ÷ 32), fewer than 5 % of that operation's calls throttled, output
+//!   identical to the unlimited run; exit 0 in both.
+//! - `local`: credential-process cache hit next to the spawn floor, start-up, peak RSS.
+//!
+//! Cases run one after another (they are timing measurements), once each except
+//! `robust`. A benchmark, not a test: a missed goal is reported, not fatal.
+//!
+//! Environment:
+//! - `SSO_CONFIG_BENCH_BIN`: the binary measured (`make bench` passes the static release
+//!   build); default: the one cargo built for this bench.
+//! - `SSO_CONFIG_BENCH_ONLY=case,case`: run only these cases (names above); the
+//!   unthrottled reference runs a throttled case needs run anyway.
+//! - `SSO_CONFIG_BENCH_SIZES=30,100`: account counts instead of 300,1000 (the admin case
+//!   uses the smallest), for trying the bench out quickly.
+//! - `SSO_CONFIG_BENCH_RUNS=N`: runs of the `robust` case instead of 20.
+//!
+//! While developing: `SSO_CONFIG_BENCH_ONLY=strict20 SSO_CONFIG_BENCH_SIZES=40
+//! cargo test --bench bench` builds everything in the debug profile and runs this `main`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use fake_idc::{Fake, Org};
@@ -16,23 +51,102 @@ fn bin() -> String {
     std::env::var("SSO_CONFIG_BENCH_BIN")
         .unwrap_or_else(|_| env!("CARGO_BIN_EXE_sso-config").to_string())
 }
-const ACCOUNTS: usize = 1000;
+
 const ROLES: usize = 3;
 const LATENCY: Duration = Duration::from_millis(20);
-const LIMIT: u32 = 20;
+/// The client's cap on requests in flight (`util::governor::DEFAULT_CAP`).
 const CAP: f64 = 32.0;
+/// Runs of each start-up measurement.
 const RUNS: usize = 300;
+/// The operation generate is limited on.
+const LISTING: &str = "ListAccountRoles";
+/// Accounts in the robustness case.
+const ROBUST_ACCOUNTS: usize = 50;
+/// Share of a limited operation's calls that may be throttled.
+const MAX_THROTTLED: f64 = 0.05;
+/// Ratio to the bound allowed without a limit.
+const FREE_GOAL: f64 = 1.2;
 
+const CASES: [&str; 7] = [
+    "free", "strict20", "bursty20", "strict10", "robust", "admin", "local",
+];
+
+/// The throttled generate cases: name, rate, burst.
+const LIMITS: [(&str, f64, u32); 3] = [
+    ("strict20", 20.0, 1),
+    ("bursty20", 20.0, 20),
+    ("strict10", 10.0, 1),
+];
+
+/// The goal ratio to the rate bound at `accounts`.
+fn limited_goal(accounts: usize) -> f64 {
+    if accounts >= 1000 { 1.03 } else { 1.05 }
+}
+
+fn env_list(name: &str) -> Option<Vec<String>> {
+    std::env::var(name).ok().map(|v| {
+        v.split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    })
+}
+
+struct Selection {
+    only: Option<Vec<String>>,
+    sizes: Vec<usize>,
+    robust_runs: usize,
+}
+
+impl Selection {
+    fn from_env() -> Selection {
+        let only = env_list("SSO_CONFIG_BENCH_ONLY");
+        if let Some(list) = &only {
+            for c in list {
+                assert!(
+                    CASES.contains(&c.as_str()),
+                    "SSO_CONFIG_BENCH_ONLY: unknown case {c:?}; cases: {}",
+                    CASES.join(", ")
+                );
+            }
+        }
+        let sizes = env_list("SSO_CONFIG_BENCH_SIZES").map_or(vec![300, 1000], |l| {
+            l.iter()
+                .map(|s| s.parse().expect("SSO_CONFIG_BENCH_SIZES: numbers"))
+                .collect()
+        });
+        assert!(!sizes.is_empty(), "SSO_CONFIG_BENCH_SIZES is empty");
+        let robust_runs = std::env::var("SSO_CONFIG_BENCH_RUNS")
+            .map_or(20, |v| v.parse().expect("SSO_CONFIG_BENCH_RUNS: a number"));
+        Selection {
+            only,
+            sizes,
+            robust_runs,
+        }
+    }
+
+    fn wants(&self, case: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|l| l.iter().any(|c| c == case))
+    }
+}
+
+/// A fake with a generated organisation and a private HOME signed in to it.
 struct World {
     fake: Fake,
     home: PathBuf,
 }
 
 impl World {
-    fn new(tag: &str) -> World {
-        let fake = Fake::start(Org::generated(ACCOUNTS, ROLES));
-        let home =
-            std::env::temp_dir().join(format!("sso-config-bench-{tag}-{}", std::process::id()));
+    fn new(tag: &str, accounts: usize) -> World {
+        static SEQ: AtomicUsize = AtomicUsize::new(0);
+        let fake = Fake::start(Org::generated(accounts, ROLES));
+        let home = std::env::temp_dir().join(format!(
+            "sso-config-bench-{tag}-{}-{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
         let _ = std::fs::remove_dir_all(&home);
         std::fs::create_dir_all(home.join(".aws/sso/cache")).unwrap();
         let org = fake.org().clone();
@@ -55,9 +169,12 @@ impl World {
             token,
         )
         .unwrap();
+        fake.set_latency(LATENCY);
         World { fake, home }
     }
 
+    /// `program args` with only this world's HOME and endpoints in its environment; output
+    /// discarded.
     fn command(&self, program: &str, args: &[&str]) -> Command {
         let mut c = Command::new(program);
         c.args(args)
@@ -70,6 +187,37 @@ impl World {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         c
+    }
+
+    /// The same, with administrator keys and the signed services' endpoints.
+    fn admin_command(&self, args: &[&str]) -> Command {
+        let mut c = self.command(&bin(), args);
+        let url = self.fake.url();
+        for var in [
+            "AWS_ENDPOINT_URL_SSO_ADMIN",
+            "AWS_ENDPOINT_URL_IDENTITYSTORE",
+            "AWS_ENDPOINT_URL_ORGANIZATIONS",
+            "AWS_ENDPOINT_URL_STS",
+        ] {
+            c.env(var, &url);
+        }
+        let keys = Fake::admin_credentials();
+        c.env("AWS_ACCESS_KEY_ID", &keys.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &keys.secret_access_key)
+            .env("AWS_REGION", &self.fake.org().directory.region);
+        if let Some(token) = &keys.session_token {
+            c.env("AWS_SESSION_TOKEN", token);
+        }
+        c
+    }
+
+    /// Calls per operation so far.
+    fn calls(&self) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for r in self.fake.requests() {
+            *counts.entry(r.op).or_insert(0) += 1;
+        }
+        counts
     }
 }
 
@@ -84,31 +232,301 @@ fn sha1_hex(s: &str) -> String {
     d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-struct Generate {
+/// One timed run of the client.
+struct Run {
     wall: Duration,
-    requests: usize,
-    throttled: usize,
     ok: bool,
+    stdout: Vec<u8>,
+    /// The last line of stderr, to say why a run failed.
+    error: String,
+    /// Calls per operation, throttled and failed ones included.
+    calls: BTreeMap<String, usize>,
 }
 
-fn generate(limit: Option<u32>) -> Generate {
-    let w = World::new(if limit.is_some() { "limited" } else { "free" });
-    w.fake.set_latency(LATENCY);
-    if let Some(l) = limit {
-        w.fake.set_rate_limit("ListAccountRoles", l);
+impl Run {
+    fn of(w: &World, mut c: Command) -> Run {
+        c.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let start = Instant::now();
+        let out = c.output().unwrap();
+        let wall = start.elapsed();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        Run {
+            wall,
+            ok: out.status.success(),
+            stdout: out.stdout,
+            error: stderr.lines().last().unwrap_or("").to_string(),
+            calls: w.calls(),
+        }
     }
-    let start = Instant::now();
-    let status = w.command(&bin(), &["generate"]).status().unwrap();
-    let wall = start.elapsed();
-    Generate {
-        wall,
-        requests: w.fake.requests().len(),
-        throttled: w.fake.hits("ListAccountRoles:429"),
-        ok: status.success(),
+
+    fn total_calls(&self) -> usize {
+        self.calls.values().sum()
     }
+
+    fn status(&self) -> &'static str {
+        if self.ok { "ok" } else { "FAILED" }
+    }
+}
+
+/// `generate` on a fresh world of `accounts`, shaped by `setup`.
+fn generate(tag: &str, accounts: usize, setup: impl FnOnce(&Fake)) -> (Run, usize) {
+    let w = World::new(tag, accounts);
+    setup(&w.fake);
+    let run = Run::of(&w, w.command(&bin(), &["generate"]));
+    let throttled = w.fake.hits(&format!("{LISTING}:429"));
+    (run, throttled)
+}
+
+/// What is printed at the end: the tables, and notes on failures.
+#[derive(Default)]
+struct Report {
+    generate: Vec<String>,
+    robust: Vec<String>,
+    admin: Vec<String>,
+    local: Vec<String>,
+    notes: Vec<String>,
+    goals: usize,
+    met: usize,
+}
+
+impl Report {
+    /// "yes", or "NO: " and the reasons.
+    fn goal(&mut self, misses: Vec<String>) -> String {
+        self.goals += 1;
+        if misses.is_empty() {
+            self.met += 1;
+            "yes".to_string()
+        } else {
+            format!("NO: {}", misses.join("; "))
+        }
+    }
+
+    fn note_failure(&mut self, case: &str, run: &Run) {
+        if !run.ok {
+            self.notes
+                .push(format!("{case}: exit non-zero: {}", run.error.trim()));
+        }
+    }
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn identical(run: &Run, reference: &[u8]) -> &'static str {
+    if run.stdout == reference { "yes" } else { "NO" }
+}
+
+fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        100.0 * part as f64 / whole as f64
+    }
+}
+
+/// The generate cases at one size: the unthrottled reference, then each limit.
+fn generate_cases(sel: &Selection, accounts: usize, report: &mut Report) {
+    let limits: Vec<_> = LIMITS.iter().filter(|(n, _, _)| sel.wants(n)).collect();
+    if !sel.wants("free") && limits.is_empty() {
+        return;
+    }
+    eprintln!("bench: generate, {accounts} accounts, no limit");
+    let (free, throttled) = generate("free", accounts, |_| {});
+    let calls = free.total_calls();
+    let bound = calls as f64 * secs(LATENCY) / CAP;
+    let ratio = secs(free.wall) / bound;
+    let mut misses = Vec::new();
+    if ratio > FREE_GOAL {
+        misses.push(format!("ratio > {FREE_GOAL}"));
+    }
+    if !free.ok {
+        misses.push("failed".to_string());
+    }
+    let goal = report.goal(misses);
+    report.note_failure(&format!("generate {accounts}, no limit"), &free);
+    let listing = free.calls.get(LISTING).copied().unwrap_or(0);
+    report.generate.push(format!(
+        "| no limit | {accounts} | {:.2} s | {:.2} s (calls × latency ÷ {CAP}) | {ratio:.2} | {listing} | {throttled} ({:.1} %) | {} | reference | {goal} |",
+        secs(free.wall),
+        bound,
+        percent(throttled, listing),
+        free.status(),
+    ));
+
+    for (name, rate, burst) in limits {
+        eprintln!("bench: generate, {accounts} accounts, {name}");
+        let (run, throttled) = generate(name, accounts, |f| {
+            f.set_rate_limit_burst(LISTING, *rate, *burst);
+        });
+        let bound = accounts as f64 / rate;
+        let ratio = secs(run.wall) / bound;
+        let listing = run.calls.get(LISTING).copied().unwrap_or(0);
+        let share = percent(throttled, listing);
+        let goal_ratio = limited_goal(accounts);
+        let same = identical(&run, &free.stdout);
+        let mut misses = Vec::new();
+        if ratio > goal_ratio {
+            misses.push(format!("ratio > {goal_ratio}"));
+        }
+        if share >= MAX_THROTTLED * 100.0 {
+            misses.push(format!("≥ {:.0} % throttled", MAX_THROTTLED * 100.0));
+        }
+        if !run.ok {
+            misses.push("failed".to_string());
+        }
+        if same != "yes" {
+            misses.push("output differs".to_string());
+        }
+        let goal = report.goal(misses);
+        report.note_failure(&format!("generate {accounts}, {name}"), &run);
+        report.generate.push(format!(
+            "| {rate}/s burst {burst} | {accounts} | {:.2} s | {bound:.2} s (accounts ÷ rate) | {ratio:.3} | {listing} | {throttled} ({share:.1} %) | {} | {same} | {goal} |",
+            secs(run.wall),
+            run.status(),
+        ));
+    }
+}
+
+/// Repeated runs under a low limit with random faults.
+fn robust_case(sel: &Selection, report: &mut Report) {
+    let (rate, p429, p5xx) = (5.0, 0.2, 0.05);
+    eprintln!("bench: robustness, unthrottled reference");
+    let (reference, _) = generate("robust-ref", ROBUST_ACCOUNTS, |_| {});
+    report.note_failure("robustness reference", &reference);
+    let mut failures = 0;
+    let mut outputs = BTreeSet::new();
+    let mut walls = Vec::new();
+    let (mut throttled, mut random, mut listing) = (0, 0, 0);
+    for i in 0..sel.robust_runs {
+        eprintln!("bench: robustness, run {} of {}", i + 1, sel.robust_runs);
+        let w = World::new("robust", ROBUST_ACCOUNTS);
+        w.fake.set_random_seed(i as u64 + 1);
+        w.fake.set_rate_limit_burst(LISTING, rate, 1);
+        w.fake.set_random_faults(LISTING, p429, p5xx);
+        let run = Run::of(&w, w.command(&bin(), &["generate"]));
+        throttled += w.fake.hits(&format!("{LISTING}:limited"));
+        random += w.fake.hits(&format!("{LISTING}:random"));
+        listing += w.fake.hits(LISTING);
+        if !run.ok {
+            failures += 1;
+            report.note_failure(&format!("robustness run {}", i + 1), &run);
+        }
+        walls.push(run.wall);
+        outputs.insert(run.stdout);
+    }
+    let runs = sel.robust_runs.max(1);
+    let same = outputs.len() == 1 && outputs.contains(&reference.stdout);
+    let mut misses = Vec::new();
+    if failures > 0 {
+        misses.push(format!("{failures} failed"));
+    }
+    if !same {
+        misses.push("outputs differ".to_string());
+    }
+    let goal = report.goal(misses);
+    report.robust.push(format!(
+        "| {} | {ROBUST_ACCOUNTS} | {rate}/s burst 1 + {:.0} % 429 + {:.0} % 5xx | {failures} | {} | {} | {:.2} s | {:.2} s | {:.0} | {:.0} | {:.0} | {goal} |",
+        sel.robust_runs,
+        p429 * 100.0,
+        p5xx * 100.0,
+        outputs.len(),
+        if same { "yes" } else { "NO" },
+        secs(median(walls)),
+        ROBUST_ACCOUNTS as f64 / rate,
+        listing as f64 / runs as f64,
+        random as f64 / runs as f64,
+        throttled as f64 / runs as f64,
+    ));
+}
+
+/// `admin assignments` without a limit, then with its busiest sso-admin operation limited.
+fn admin_case(sel: &Selection, report: &mut Report) {
+    let accounts = *sel.sizes.iter().min().unwrap();
+    let args = ["admin", "assignments", "--format", "csv"];
+    let rate = 20.0;
+
+    eprintln!("bench: admin assignments, {accounts} accounts, no limit");
+    let w = World::new("admin", accounts);
+    let free = Run::of(&w, w.admin_command(&args));
+    drop(w);
+    let calls = free.total_calls();
+    let sequential = calls as f64 * secs(LATENCY);
+    let parallel = sequential / CAP;
+    let rows = free
+        .stdout
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        .saturating_sub(1);
+    let ratio = secs(free.wall) / parallel;
+    let mut misses = Vec::new();
+    if ratio > FREE_GOAL {
+        misses.push(format!("ratio > {FREE_GOAL}"));
+    }
+    if !free.ok {
+        misses.push("failed".to_string());
+    }
+    let goal = report.goal(misses);
+    report.note_failure("admin assignments, no limit", &free);
+    report.admin.push(format!(
+        "| no limit | {accounts} | {calls} | {rows} | {:.2} s | {sequential:.1} s | {:.3} | {parallel:.2} s (calls × latency ÷ {CAP}) | {ratio:.2} | – | {} | reference | {goal} |",
+        secs(free.wall),
+        secs(free.wall) / sequential,
+        free.status(),
+    ));
+
+    let Some((busiest, busiest_calls)) = free
+        .calls
+        .iter()
+        .filter(|(op, _)| op.starts_with("sso-admin:"))
+        .max_by_key(|(_, n)| **n)
+        .map(|(op, n)| (op.clone(), *n))
+    else {
+        report
+            .notes
+            .push("admin assignments made no sso-admin call".to_string());
+        return;
+    };
+    eprintln!("bench: admin assignments, {accounts} accounts, {busiest} at {rate}/s burst 1");
+    let w = World::new("admin-limited", accounts);
+    w.fake.set_rate_limit_burst(&busiest, rate, 1);
+    let run = Run::of(&w, w.admin_command(&args));
+    let throttled = w.fake.hits(&format!("{busiest}:429"));
+    let op_calls = w.fake.hits(&busiest);
+    drop(w);
+    let bound = (busiest_calls as f64 / rate).max(parallel);
+    let ratio = secs(run.wall) / bound;
+    let share = percent(throttled, op_calls);
+    let same = identical(&run, &free.stdout);
+    let mut misses = Vec::new();
+    if ratio > 1.05 {
+        misses.push("ratio > 1.05".to_string());
+    }
+    if share >= MAX_THROTTLED * 100.0 {
+        misses.push(format!("≥ {:.0} % throttled", MAX_THROTTLED * 100.0));
+    }
+    if !run.ok {
+        misses.push("failed".to_string());
+    }
+    if same != "yes" {
+        misses.push("output differs".to_string());
+    }
+    let goal = report.goal(misses);
+    report.note_failure("admin assignments, limited", &run);
+    report.admin.push(format!(
+        "| {busiest} {rate}/s burst 1 | {accounts} | {} | {rows} | {:.2} s | {sequential:.1} s | {:.3} | {bound:.2} s ({busiest_calls} ÷ {rate}) | {ratio:.3} | {throttled} of {op_calls} ({share:.1} %) | {} | {same} | {goal} |",
+        run.total_calls(),
+        secs(run.wall),
+        secs(run.wall) / sequential,
+        run.status(),
+    ));
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
+    if v.is_empty() {
+        return Duration::ZERO;
+    }
     v.sort();
     v[v.len() / 2]
 }
@@ -150,29 +568,12 @@ fn peak_rss_kib(w: &World, args: &[&str]) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
-fn main() {
+/// Credential-process cache hits, start-up and peak RSS (no latency: local costs).
+fn local_case(sel: &Selection, report: &mut Report) {
+    eprintln!("bench: credential-process, start-up, peak RSS");
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let machine = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_default();
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    println!(
-        "sso-config bench: {ACCOUNTS} accounts x {ROLES} roles, {} ms latency; {machine}, {cores} cores\n",
-        LATENCY.as_millis()
-    );
-
-    let free = generate(None);
-    let calls = free.requests as f64;
-    let free_bound = calls * LATENCY.as_secs_f64() / CAP;
-    let limited = generate(Some(LIMIT));
-    let limited_bound = ACCOUNTS as f64 / f64::from(LIMIT);
-
-    let w = World::new("cp");
+    let w = World::new("cp", 10);
+    w.fake.set_latency(Duration::ZERO);
     let cp_args = [
         "credential-process",
         "--sso-session",
@@ -195,57 +596,118 @@ fn main() {
     };
     let floor = time_runs(|| w.command("/bin/true", &[]));
     let version = time_runs(|| w.command(&bin(), &["--version"]));
-    let rss_generate = peak_rss_kib(&World::new("rss"), &["generate"]);
+    let largest = *sel.sizes.iter().max().unwrap();
+    let rss_generate = {
+        let big = World::new("rss", largest);
+        big.fake.set_latency(Duration::ZERO);
+        peak_rss_kib(&big, &["generate"])
+    };
     let rss_cp = peak_rss_kib(&w, &cp_args);
-
-    println!("| measurement | value | bound / reference |");
-    println!("| --- | --- | --- |");
-    println!(
-        "| generate, no limit | {:.0} ms, {} requests, {} x 429, {} | calls x latency / cap = {:.0} ms (ratio {:.2}) |",
-        ms(free.wall),
-        free.requests,
-        free.throttled,
-        if free.ok { "ok" } else { "FAILED" },
-        free_bound * 1000.0,
-        free.wall.as_secs_f64() / free_bound
-    );
-    println!(
-        "| generate, ListAccountRoles limited to {LIMIT}/s | {:.1} s, {} requests, {} x 429, {} | calls / limit = {:.1} s (ratio {:.2}); achieved {:.1} req/s |",
-        limited.wall.as_secs_f64(),
-        limited.requests,
-        limited.throttled,
-        if limited.ok { "ok" } else { "FAILED" },
-        limited_bound,
-        limited.wall.as_secs_f64() / limited_bound,
-        ACCOUNTS as f64 / limited.wall.as_secs_f64()
-    );
-    println!(
-        "| credential-process cache hit (--sso-session, median of {RUNS}) | {:.2} ms | /bin/true {:.2} ms (ratio {:.2}) |",
-        ms(cp),
-        ms(floor),
-        cp.as_secs_f64() / floor.as_secs_f64()
-    );
-    println!(
-        "| credential-process cache hit (--profile, median of {RUNS}) | {:.2} ms | ratio {:.2} |",
-        ms(cp_profile),
-        cp_profile.as_secs_f64() / floor.as_secs_f64()
-    );
-    println!(
-        "| --version start-up (median of {RUNS}) | {:.2} ms | |",
-        ms(version)
-    );
     let kib = |v: Option<u64>| {
         v.map_or("n/a".to_string(), |k| {
             format!("{:.1} MiB", k as f64 / 1024.0)
         })
     };
-    println!(
-        "| peak RSS, generate ({} profiles) | {} | |",
-        ACCOUNTS * ROLES,
-        kib(rss_generate)
+    report.local = vec![
+        format!(
+            "| credential-process cache hit (--sso-session, median of {RUNS}) | {:.2} ms | /bin/true {:.2} ms (ratio {:.2}) |",
+            ms(cp),
+            ms(floor),
+            cp.as_secs_f64() / floor.as_secs_f64()
+        ),
+        format!(
+            "| credential-process cache hit (--profile, median of {RUNS}) | {:.2} ms | ratio {:.2} |",
+            ms(cp_profile),
+            cp_profile.as_secs_f64() / floor.as_secs_f64()
+        ),
+        format!(
+            "| --version start-up (median of {RUNS}) | {:.2} ms | |",
+            ms(version)
+        ),
+        format!(
+            "| peak RSS, generate ({} profiles) | {} | |",
+            largest * ROLES,
+            kib(rss_generate)
+        ),
+        format!(
+            "| peak RSS, credential-process cache hit | {} | |",
+            kib(rss_cp)
+        ),
+    ];
+}
+
+/// Date, CPU model and cores, and which binary.
+fn header() -> String {
+    let machine = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_string());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let date = time::OffsetDateTime::now_utc().date();
+    // The path below target/, not the machine's directories.
+    let bin = bin();
+    let shown = bin.rsplit_once("/target/").map_or(bin.as_str(), |(_, t)| t);
+    format!(
+        "sso-config bench, {date}: {machine}, {cores} cores; binary target/{shown}; fake latency {} ms, {ROLES} roles per account",
+        LATENCY.as_millis()
+    )
+}
+
+fn print_table(head: &str, rows: &[String]) {
+    if rows.is_empty() {
+        return;
+    }
+    println!("{head}");
+    let columns = head.matches('|').count() - 1;
+    println!("|{}", " --- |".repeat(columns));
+    for r in rows {
+        println!("{r}");
+    }
+    println!();
+}
+
+fn main() {
+    let sel = Selection::from_env();
+    println!("{}\n", header());
+    let mut report = Report::default();
+    for &accounts in &sel.sizes {
+        generate_cases(&sel, accounts, &mut report);
+    }
+    if sel.wants("robust") {
+        robust_case(&sel, &mut report);
+    }
+    if sel.wants("admin") {
+        admin_case(&sel, &mut report);
+    }
+    if sel.wants("local") {
+        local_case(&sel, &mut report);
+    }
+
+    print_table(
+        &format!(
+            "| generate: {LISTING} limit | accounts | wall | bound | ratio | {LISTING} calls | throttled (% of those calls) | exit | identical to no limit | goal met |"
+        ),
+        &report.generate,
     );
-    println!(
-        "| peak RSS, credential-process cache hit | {} | |",
-        kib(rss_cp)
+    print_table(
+        &format!(
+            "| robustness: runs | accounts | {LISTING} limit and random faults | failed runs | distinct outputs | identical to no limit | median wall | bound | {LISTING} calls per run | random faults per run | refused by the limit per run | goal met |"
+        ),
+        &report.robust,
     );
+    print_table(
+        "| admin assignments: limit | accounts | calls | rows | wall | sequential loop (calls × latency) | wall ÷ sequential | bound | ratio to bound | throttled | exit | identical to no limit | goal met |",
+        &report.admin,
+    );
+    print_table("| measurement | value | bound / reference |", &report.local);
+    if report.goals > 0 {
+        println!("goals met: {} of {}", report.met, report.goals);
+    }
+    for n in &report.notes {
+        println!("- {n}");
+    }
 }

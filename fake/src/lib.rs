@@ -14,8 +14,8 @@ identitystore and organizations by `X-Amz-Target`, STS by its form body's `Actio
 
 It rejects what AWS rejects, in AWS's error shapes (protocol.md §1.4, §2.6, §3, §9), verifies
 SigV4 signatures for real (see [`TestKey`] for the keys it knows; credentials it issued work
-too), counts hits per operation, records requests, and injects latency, throttling, server
-errors and clock skew.
+too), counts hits per operation, records requests, and injects latency, throttling (token
+buckets with a rate and a burst), server errors (queued or random) and clock skew.
 
 ```no_run
 use fake_idc::{Fake, Org};
@@ -132,7 +132,9 @@ impl Fake {
 
     /// How many requests reached `op` (faulted ones included). Besides AWS operation names
     /// there are `CreateToken:<grant>` (`device_code`, `authorization_code`,
-    /// `refresh_token`), `<op>:429` and `<op>:5xx` for injected faults, and
+    /// `refresh_token`), `<op>:429` and `<op>:5xx` for every injected fault (queued, random
+    /// or rate-limited), `<op>:random` for the random ones and `<op>:limited` for the
+    /// refusals of a rate limit, and
     /// `DeviceVerification`, `ConsoleLogin`, `UnknownOperation`. The signed services' ops
     /// carry their service: `sso-admin:ListInstances`, `identitystore:GetUserId`,
     /// `organizations:ListAccounts`, `sts:GetCallerIdentity`.
@@ -159,24 +161,49 @@ impl Fake {
     }
 
     /// Throttles `op` with a token bucket of `per_second` tokens that starts full and refills
-    /// continuously; requests finding it empty get 429 TooManyRequestsException.
+    /// continuously; requests finding it empty get 429 TooManyRequestsException (sso-admin
+    /// and identitystore: ThrottlingException). The same as
+    /// `set_rate_limit_burst(op, per_second, per_second)`.
     pub fn set_rate_limit(&self, op: &str, per_second: u32) {
         self.set_rate_limit_burst(op, f64::from(per_second), per_second);
     }
 
-    /// Throttles `op` with a token bucket that refills at `per_second` and holds at most
-    /// `burst` tokens (1: a strict bucket); it starts full.
+    /// Throttles `op` with a token bucket that holds `burst` tokens (at least 1), starts
+    /// full and refills at `per_second` tokens per second, replacing any earlier limit on
+    /// `op`. Burst 1 is the strict bucket: requests pass only `1/per_second` apart (one
+    /// arriving exactly on time passes). A refused request takes no token.
+    ///
+    /// # Panics
+    /// If `per_second` is not a positive finite number: a test asked for nonsense.
     pub fn set_rate_limit_burst(&self, op: &str, per_second: f64, burst: u32) {
+        assert!(
+            per_second.is_finite() && per_second > 0.0,
+            "rate limit of {op}: {per_second} per second"
+        );
         self.state()
             .faults
             .set_rate_limit(op, per_second, burst, Instant::now());
     }
 
-    /// Refuses a random share `p429` of the requests to `op` with its service's throttling
-    /// error and a share `p5xx` with a 500 or 503, before any rate limit is asked (such
-    /// refusals take no token). Counted under `<op>:429` and `<op>:5xx` like injected faults.
+    /// Each request to `op` first draws: with probability `p429` it gets the service's
+    /// throttling error (as [`Fake::fail_next`] with 429 renders it), with probability
+    /// `p5xx` a 500 or 503 in the service's shape; otherwise it goes on to the rate limit, if
+    /// any. Random faults take no token from a rate limit. Both 0 turns them off. The draws
+    /// are seeded from the clock unless [`Fake::set_random_seed`] fixes them.
+    ///
+    /// # Panics
+    /// If a probability is outside `[0, 1]` or they add up to more than 1.
     pub fn set_random_faults(&self, op: &str, p429: f64, p5xx: f64) {
+        assert!(
+            (0.0..=1.0).contains(&p429) && (0.0..=1.0).contains(&p5xx) && p429 + p5xx <= 1.0,
+            "random faults of {op}: p429 {p429}, p5xx {p5xx}"
+        );
         self.state().faults.set_random_faults(op, p429, p5xx);
+    }
+
+    /// Seeds the draws of [`Fake::set_random_faults`], so that a run can be repeated.
+    pub fn set_random_seed(&self, seed: u64) {
+        self.state().faults.set_seed(seed);
     }
 
     /// How the next device authorizations are answered (read at each CreateToken).

@@ -11,14 +11,18 @@ use fake_idc::{Fake, Org, client};
 
 const USAGE: &str = "\
 usage: fake-idc serve [--sample | --accounts N --roles R] [--latency-ms MS]
-                      [--rate-limit OP=PER_SECOND[/BURST]]...
-                      [--random-faults OP=P429,P5XX]... [--until-killed]
+                      [--rate-limit OP=RATE[/BURST]]... [--random-faults OP=P429,P5XX]...
+                      [--random-seed N] [--until-killed]
        fake-idc browse [--foreground] URL
 
 serve   Start the fake on 127.0.0.1 and print its URL as the first line of stdout.
         Serves until stdin reaches end of file (or, with --until-killed, until killed).
-        --rate-limit: a token bucket on OP (burst defaults to the rate; 1 is strict).
-        --random-faults: refuse shares of OP's requests with 429 / 5xx at random.
+        --rate-limit: a token bucket on OP refilled at RATE per second (may have a
+        fraction) holding BURST tokens (default RATE rounded up; 1 is the strict bucket).
+        --random-faults: each request to OP fails with probability P429 with a 429
+        (throttling) and with probability P5XX with a 500/503; repeatable with
+        --random-seed. OP is an operation label such as ListAccountRoles or
+        sso-admin:ListAccountAssignments.
 browse  Stand-in browser: GET an http:// loopback URL and follow up to 5 302/303
         redirects. Returns at once and fetches from a detached child, so the program
         that launched it is never blocked; --foreground fetches in this process and
@@ -38,9 +42,26 @@ enum OrgChoice {
 struct ServeArgs {
     org: OrgChoice,
     latency_ms: u64,
-    rate_limits: Vec<(String, f64, u32)>,
-    random_faults: Vec<(String, f64, f64)>,
+    rate_limits: Vec<RateLimit>,
+    random_faults: Vec<RandomFaults>,
+    random_seed: Option<u64>,
     until_killed: bool,
+}
+
+/// `--rate-limit OP=RATE[/BURST]`.
+#[derive(Debug, PartialEq)]
+struct RateLimit {
+    op: String,
+    per_second: f64,
+    burst: u32,
+}
+
+/// `--random-faults OP=P429,P5XX`.
+#[derive(Debug, PartialEq)]
+struct RandomFaults {
+    op: String,
+    p429: f64,
+    p5xx: f64,
 }
 
 #[derive(Debug, PartialEq)]
@@ -57,6 +78,57 @@ fn number<T: std::str::FromStr>(flag: &str, value: Option<String>) -> Result<T, 
         .map_err(|_| format!("{flag}: {value:?} is not a valid number"))
 }
 
+/// Splits `OP=VALUE` for `flag`, `what` naming the expected form.
+fn op_value(flag: &str, what: &str, spec: Option<String>) -> Result<(String, String), String> {
+    let spec = spec.ok_or_else(|| format!("{flag} needs {what}"))?;
+    match spec.split_once('=') {
+        Some((op, value)) if !op.is_empty() => Ok((op.to_string(), value.to_string())),
+        _ => Err(format!("{flag} {spec:?}: expected {what}")),
+    }
+}
+
+fn parse_rate_limit(spec: Option<String>) -> Result<RateLimit, String> {
+    const FLAG: &str = "--rate-limit";
+    let (op, value) = op_value(FLAG, "OP=RATE[/BURST]", spec)?;
+    let (rate, burst) = match value.split_once('/') {
+        Some((rate, burst)) => (rate, Some(burst)),
+        None => (value.as_str(), None),
+    };
+    let per_second: f64 = number(FLAG, Some(rate.to_string()))?;
+    if !(per_second.is_finite() && per_second > 0.0) {
+        return Err(format!("{FLAG} {op}: the rate must be above 0"));
+    }
+    let burst = match burst {
+        Some(b) => number(FLAG, Some(b.to_string()))?,
+        // As Fake::set_rate_limit: room for one second's worth.
+        None => per_second.ceil().min(f64::from(u32::MAX)) as u32,
+    };
+    if burst == 0 {
+        return Err(format!("{FLAG} {op}: the burst must be at least 1"));
+    }
+    Ok(RateLimit {
+        op,
+        per_second,
+        burst,
+    })
+}
+
+fn parse_random_faults(spec: Option<String>) -> Result<RandomFaults, String> {
+    const FLAG: &str = "--random-faults";
+    let (op, value) = op_value(FLAG, "OP=P429,P5XX", spec)?;
+    let (p429, p5xx) = value
+        .split_once(',')
+        .ok_or_else(|| format!("{FLAG} {op}={value}: expected OP=P429,P5XX"))?;
+    let p429: f64 = number(FLAG, Some(p429.to_string()))?;
+    let p5xx: f64 = number(FLAG, Some(p5xx.to_string()))?;
+    if !((0.0..=1.0).contains(&p429) && (0.0..=1.0).contains(&p5xx) && p429 + p5xx <= 1.0) {
+        return Err(format!(
+            "{FLAG} {op}: probabilities must be between 0 and 1 and add up to at most 1"
+        ));
+    }
+    Ok(RandomFaults { op, p429, p5xx })
+}
+
 fn parse_serve(mut args: impl Iterator<Item = String>) -> Result<Command, String> {
     let (mut accounts, mut roles, mut sample) = (None, None, false);
     let mut serve = ServeArgs {
@@ -64,6 +136,7 @@ fn parse_serve(mut args: impl Iterator<Item = String>) -> Result<Command, String
         latency_ms: 0,
         rate_limits: Vec::new(),
         random_faults: Vec::new(),
+        random_seed: None,
         until_killed: false,
     };
     while let Some(arg) = args.next() {
@@ -73,40 +146,9 @@ fn parse_serve(mut args: impl Iterator<Item = String>) -> Result<Command, String
             "--roles" => roles = Some(number(&arg, args.next())?),
             "--latency-ms" => serve.latency_ms = number(&arg, args.next())?,
             "--until-killed" => serve.until_killed = true,
-            "--rate-limit" => {
-                let spec = args
-                    .next()
-                    .ok_or("--rate-limit needs OP=PER_SECOND[/BURST]")?;
-                let (op, limit) = spec.split_once('=').ok_or_else(|| {
-                    format!("--rate-limit {spec:?}: expected OP=PER_SECOND[/BURST]")
-                })?;
-                let (rate, burst) = match limit.split_once('/') {
-                    Some((rate, burst)) => (rate, Some(burst)),
-                    None => (limit, None),
-                };
-                let rate: f64 = number("--rate-limit", Some(rate.to_string()))?;
-                if !(rate > 0.0 && rate.is_finite()) {
-                    return Err(format!("--rate-limit {spec:?}: the rate must be positive"));
-                }
-                let burst = match burst {
-                    Some(b) => number("--rate-limit", Some(b.to_string()))?,
-                    None => (rate.ceil() as u32).max(1),
-                };
-                serve.rate_limits.push((op.to_string(), rate, burst));
-            }
-            "--random-faults" => {
-                let spec = args.next().ok_or("--random-faults needs OP=P429,P5XX")?;
-                let parsed = spec.split_once('=').and_then(|(op, ps)| {
-                    let (a, b) = ps.split_once(',')?;
-                    let (a, b): (f64, f64) = (a.parse().ok()?, b.parse().ok()?);
-                    ((0.0..=1.0).contains(&a) && (0.0..=1.0).contains(&b) && a + b <= 1.0)
-                        .then(|| (op.to_string(), a, b))
-                });
-                let fault = parsed.ok_or_else(|| {
-                    format!("--random-faults {spec:?}: expected OP=P429,P5XX (shares 0-1)")
-                })?;
-                serve.random_faults.push(fault);
-            }
+            "--rate-limit" => serve.rate_limits.push(parse_rate_limit(args.next())?),
+            "--random-faults" => serve.random_faults.push(parse_random_faults(args.next())?),
+            "--random-seed" => serve.random_seed = Some(number(&arg, args.next())?),
             "-h" | "--help" => return Ok(Command::Help),
             other => return Err(format!("serve: unexpected argument {other:?}")),
         }
@@ -160,11 +202,14 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     };
     let fake = Fake::start(org);
     fake.set_latency(std::time::Duration::from_millis(args.latency_ms));
-    for (op, per_second, burst) in &args.rate_limits {
-        fake.set_rate_limit_burst(op, *per_second, *burst);
+    for l in &args.rate_limits {
+        fake.set_rate_limit_burst(&l.op, l.per_second, l.burst);
     }
-    for (op, p429, p5xx) in &args.random_faults {
-        fake.set_random_faults(op, *p429, *p5xx);
+    if let Some(seed) = args.random_seed {
+        fake.set_random_seed(seed);
+    }
+    for r in &args.random_faults {
+        fake.set_random_faults(&r.op, r.p429, r.p5xx);
     }
     let mut stdout = io::stdout().lock();
     writeln!(stdout, "{}", fake.url())
@@ -285,31 +330,95 @@ mod tests {
         let Ok(Command::Serve(s)) = cmd else {
             panic!("{cmd:?}")
         };
-        assert_eq!(s.rate_limits, vec![("ListAccounts".to_string(), 5.0, 5)]);
+        assert_eq!(
+            s.rate_limits,
+            vec![RateLimit {
+                op: "ListAccounts".to_string(),
+                per_second: 5.0,
+                burst: 5
+            }]
+        );
+        assert_eq!(s.org, OrgChoice::Sample);
+        assert!(s.random_faults.is_empty());
+        assert_eq!(s.random_seed, None);
+        assert!(args(&["serve", "--accounts", "5"]).is_err());
+        assert!(args(&["serve", "--rate-limit", "x"]).is_err());
+        assert!(args(&["serve", "--bogus"]).is_err());
+    }
+
+    #[test]
+    fn parses_rate_limits_with_a_burst() {
         let cmd = args(&[
             "serve",
             "--rate-limit",
             "ListAccountRoles=20/1",
-            "--random-faults",
-            "ListAccountRoles=0.2,0.05",
+            "--rate-limit",
+            "sso-admin:ListAccountAssignments=2.5",
         ]);
         let Ok(Command::Serve(s)) = cmd else {
             panic!("{cmd:?}")
         };
         assert_eq!(
             s.rate_limits,
-            vec![("ListAccountRoles".to_string(), 20.0, 1)]
+            vec![
+                RateLimit {
+                    op: "ListAccountRoles".to_string(),
+                    per_second: 20.0,
+                    burst: 1
+                },
+                RateLimit {
+                    op: "sso-admin:ListAccountAssignments".to_string(),
+                    per_second: 2.5,
+                    burst: 3
+                }
+            ]
         );
+        for bad in [
+            "ListAccountRoles",
+            "=20",
+            "ListAccountRoles=0",
+            "ListAccountRoles=-1/2",
+            "ListAccountRoles=20/0",
+            "ListAccountRoles=20/x",
+            "ListAccountRoles=inf",
+        ] {
+            assert!(args(&["serve", "--rate-limit", bad]).is_err(), "{bad}");
+        }
+        assert!(args(&["serve", "--rate-limit"]).is_err());
+    }
+
+    #[test]
+    fn parses_random_faults() {
+        let cmd = args(&[
+            "serve",
+            "--random-faults",
+            "ListAccountRoles=0.2,0.05",
+            "--random-seed",
+            "7",
+        ]);
+        let Ok(Command::Serve(s)) = cmd else {
+            panic!("{cmd:?}")
+        };
         assert_eq!(
             s.random_faults,
-            vec![("ListAccountRoles".to_string(), 0.2, 0.05)]
+            vec![RandomFaults {
+                op: "ListAccountRoles".to_string(),
+                p429: 0.2,
+                p5xx: 0.05
+            }]
         );
-        assert!(args(&["serve", "--random-faults", "X=0.9,0.2"]).is_err());
-        assert!(args(&["serve", "--rate-limit", "X=0"]).is_err());
-        assert_eq!(s.org, OrgChoice::Sample);
-        assert!(args(&["serve", "--accounts", "5"]).is_err());
-        assert!(args(&["serve", "--rate-limit", "x"]).is_err());
-        assert!(args(&["serve", "--bogus"]).is_err());
+        assert_eq!(s.random_seed, Some(7));
+        for bad in [
+            "ListAccountRoles=0.2",
+            "ListAccountRoles=0.2,x",
+            "ListAccountRoles=1.5,0",
+            "ListAccountRoles=0.6,0.6",
+            "ListAccountRoles=-0.1,0",
+            "=0.1,0.1",
+        ] {
+            assert!(args(&["serve", "--random-faults", bad]).is_err(), "{bad}");
+        }
+        assert!(args(&["serve", "--random-seed", "x"]).is_err());
     }
 
     #[test]

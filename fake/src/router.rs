@@ -7,6 +7,7 @@ in the owning service's shape, stamp `x-amzn-RequestId`.
 use std::time::Instant;
 
 use crate::errors::{self, ApiError, Service};
+use crate::faults::{Cause, Fault};
 use crate::handler::{Ctx, Handler};
 use crate::http::{Request, Response};
 use crate::settings::Hostile;
@@ -374,9 +375,17 @@ pub(crate) fn dispatch(shared: &Shared, req: &Request) -> Response {
         errors::render(route.service, &e)
     };
     let mut response = match st.faults.take(&labels, Instant::now()) {
-        Some(status) => {
+        Some(Fault { status, cause }) => {
+            let kind = match cause {
+                Cause::Queued => None,
+                Cause::Random => Some("random"),
+                Cause::Limited => Some("limited"),
+            };
             for label in &labels {
                 st.count(&format!("{label}:{}", fault_class(status)));
+                if let Some(kind) = kind {
+                    st.count(&format!("{label}:{kind}"));
+                }
             }
             match errors::fault_error(route.service, status) {
                 Some(e) => render(&st, e),

@@ -111,6 +111,12 @@ fn serve_prints_its_url_and_stops_at_end_of_stdin() {
             "2",
             "--rate-limit",
             "ListAccounts=100",
+            "--rate-limit",
+            "ListAccountRoles=0.5/1",
+            "--random-faults",
+            "GetRoleCredentials=0.5,0.1",
+            "--random-seed",
+            "3",
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

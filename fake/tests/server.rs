@@ -602,7 +602,54 @@ fn injected_faults_are_counted() {
     assert!(statuses[2..].contains(&429), "{statuses:?}");
     let throttled = statuses.iter().filter(|s| **s == 429).count();
     assert_eq!(fake.hits("GetRoleCredentials:429"), throttled);
+    assert_eq!(fake.hits("GetRoleCredentials:limited"), throttled);
+    assert_eq!(fake.hits("GetRoleCredentials:random"), 0);
     assert_eq!(fake.hits("GetRoleCredentials"), 5);
+}
+
+#[test]
+fn random_faults_are_rendered_and_counted_and_take_no_token() {
+    let fake = Fake::start(Org::sample());
+    let token = fake.issue_token(&["sso:account:access"]).access_token;
+    let target = "/assignment/roles?account_id=111122223333";
+
+    // Certain throttling: the service's 429, counted as such and as random.
+    fake.set_rate_limit_burst("ListAccountRoles", 0.001, 1);
+    fake.set_random_faults("ListAccountRoles", 1.0, 0.0);
+    for _ in 0..3 {
+        let reply = portal(&fake, target, &token);
+        assert_portal_error(&reply, 429, "TooManyRequestsException");
+    }
+    assert_eq!(fake.hits("ListAccountRoles:429"), 3);
+    assert_eq!(fake.hits("ListAccountRoles:random"), 3);
+    assert_eq!(fake.hits("ListAccountRoles:limited"), 0);
+
+    // Certain server errors, both kinds in the service's shape.
+    fake.set_random_seed(1);
+    fake.set_random_faults("ListAccountRoles", 0.0, 1.0);
+    let mut types = std::collections::BTreeSet::new();
+    for _ in 0..40 {
+        let reply = portal(&fake, target, &token);
+        assert!(matches!(reply.status, 500 | 503), "{}", reply.status);
+        types.insert(reply.header("x-amzn-ErrorType").unwrap_or("").to_string());
+    }
+    assert_eq!(
+        types.into_iter().collect::<Vec<_>>(),
+        ["InternalServerException", "ServiceUnavailableException"]
+    );
+    assert_eq!(fake.hits("ListAccountRoles:5xx"), 40);
+
+    // Off again: the bucket (one token per 1,000 s) still has the token that none of the
+    // 43 random faults took, and then it is empty.
+    fake.set_random_faults("ListAccountRoles", 0.0, 0.0);
+    assert_eq!(portal(&fake, target, &token).status, 200);
+    assert_portal_error(
+        &portal(&fake, target, &token),
+        429,
+        "TooManyRequestsException",
+    );
+    assert_eq!(fake.hits("ListAccountRoles:limited"), 1);
+    assert_eq!(fake.hits("ListAccountRoles:random"), 43);
 }
 
 #[test]
