@@ -90,6 +90,8 @@ const BUNCH: Duration = Duration::from_millis(1);
 const SPAN: Duration = Duration::from_secs(3);
 /// The cubic probe of a bursty lane: +10 % after this long without a throttle.
 const CUBIC_PERIOD: f64 = 8.0;
+/// The fastest rate a strict search starts at (AWS's limits are a few tens a second).
+const STRICT_START: f64 = 64.0;
 /// Pacing never goes slower or faster than these (requests per second).
 const MIN_RATE: f64 = 0.2;
 const MAX_RATE: f64 = 10_000.0;
@@ -502,10 +504,12 @@ impl Lane {
                 let passed = count_in(&self.successes, ago(now, Duration::from_secs(1)), now);
                 bursty_start(passed as f64, now)
             } else {
-                // One request per round trip: the fastest rate a strict
-                // search can learn from before its next turn.
+                // One request per round trip (the fastest rate a strict
+                // search can learn from before its next turn), but no faster
+                // than [`STRICT_START`]: a lower start costs a few probes up,
+                // a higher one a throttle for each halving down.
                 let rtt = self.min_rtt.unwrap_or(Duration::from_millis(50));
-                let start = (1.0 / rtt.as_secs_f64().max(1e-3)).clamp(MIN_RATE, MAX_RATE);
+                let start = (1.0 / rtt.as_secs_f64().max(1e-3)).clamp(MIN_RATE, STRICT_START);
                 Mode::Strict {
                     rate: start,
                     lo: 0.0,
@@ -962,14 +966,18 @@ mod tests {
         g.acquire("h", "Op").finish(Outcome::Done);
         g.acquire("h", "Op").finish(Outcome::Throttled);
         // Strict (one success in the bunch): paced at one request per round
-        // trip, a round trip on a clock that stands still counting as 1 ms.
+        // trip, at most STRICT_START (on a clock that stands still, the round
+        // trip is nil).
         let rate = g.with_lane("h", "Op", |l, _| l.rate(clock.now())).flatten();
-        assert_eq!(rate, Some(1000.0));
+        assert_eq!(rate, Some(STRICT_START));
         let before = clock.now();
         g.acquire("h", "Op").finish(Outcome::Done);
         let p = g.acquire("h", "Op");
-        // Each of the two waited one turn of 1 ms.
-        assert_eq!(clock.now() - before, Duration::from_millis(2));
+        // Each of the two waited one turn.
+        assert_eq!(
+            clock.now() - before,
+            Duration::from_secs_f64(1.0 / STRICT_START) * 2
+        );
         p.finish(Outcome::Done);
         // Another operation, or the same one at another host, is not paced.
         g.acquire("h", "Other").finish(Outcome::Done);
