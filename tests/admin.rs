@@ -242,6 +242,73 @@ fn assignments_match_the_directory_in_every_format() {
     assert_eq!(table.stdout.lines().count(), d.assignments.len() + 1);
 }
 
+/// The accounts whose assignments a full listing lists: those with a
+/// provisioned permission set (the unit the progress line counts).
+fn provisioned_accounts(d: &Directory) -> usize {
+    d.provisioned
+        .iter()
+        .map(|(_, a)| a)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+}
+
+#[test]
+fn assignments_show_progress_on_a_terminal_and_clear_it() {
+    let t = keyed_env("admin_progress_terminal", TestKey::Admin);
+    let n = provisioned_accounts(dir(&t));
+    let r = t.run_on_terminal(&["admin", "assignments"]);
+    r.code(0)
+        .stderr_has(&format!(
+            "\rsso-config: fetched assignments of 0/{n} accounts"
+        ))
+        .stderr_has(&format!(
+            "\rsso-config: fetched assignments of {n}/{n} accounts"
+        ));
+    // The line is cleared at the end, and nothing else was written: the
+    // terminal is left clean for the table.
+    assert!(r.stderr.ends_with("\r\u{1b}[K"), "{:?}", r.stderr);
+    assert_eq!(
+        r.stderr.lines().count(),
+        1,
+        "progress rewrites one line: {:?}",
+        r.stderr
+    );
+    // The table is the one a pipe gets.
+    let piped = t.run(["admin", "assignments"]);
+    piped.code(0);
+    assert_eq!(r.stdout, piped.stdout);
+    assert_eq!(r.stdout.lines().count(), dir(&t).assignments.len() + 1);
+
+    // A failing listing ends the line before its error.
+    let mut t = t;
+    t.env("AWS_MAX_ATTEMPTS", "1");
+    t.fake
+        .fail_next("sso-admin:ListAccountAssignments", 1000, 500);
+    let r = t.run_on_terminal(&["admin", "assignments"]);
+    r.code(1);
+    let (before, after) = r.stderr.rsplit_once("\r\u{1b}[K").unwrap_or(("", ""));
+    assert!(
+        before.contains("fetched assignments of 0/") && after.starts_with("sso-config: "),
+        "{:?}",
+        r.stderr
+    );
+
+    // lookup and whoami are a few calls: no progress line, nothing to clear.
+    let r = t.run_on_terminal(&["admin", "lookup", "user", "alice"]);
+    r.code(0);
+    assert_eq!(r.stderr, "");
+}
+
+#[test]
+fn assignments_show_no_progress_off_a_terminal() {
+    let t = keyed_env("admin_progress_piped", TestKey::Admin);
+    for format in ["table", "csv", "json"] {
+        let r = t.run(["admin", "assignments", "--format", format]);
+        r.code(0);
+        assert_eq!(r.stderr, "", "{format}");
+    }
+}
+
 #[test]
 fn ou_targets_expand_to_direct_or_nested_accounts() {
     let t = keyed_env("admin_ou_targets", TestKey::Admin);

@@ -161,7 +161,11 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
 /// reported after the rows (exit 1).
 pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     let cfg = Config::load(&ctx.paths.config)?;
-    let table = admin::run(ctx, &cfg, sel.profile.as_deref(), &a.request)?;
+    // Only `assignments` reports progress; the line is cleared before the
+    // table is written.
+    let table = output::with_progress("assignments", |progress| {
+        admin::run(ctx, &cfg, sel.profile.as_deref(), &a.request, progress)
+    })?;
     // JSON objects are keyed by the column names (cli.md, Output shapes).
     let text = output::render(a.format, &table.columns, &table.columns, &table.rows);
     output::write_stdout(text.as_bytes())?;

@@ -376,7 +376,7 @@ fn build(
         opts.filters
             .keep_account(&acct.account_id, &acct.account_name)
     };
-    let listing = output::with_progress(|progress| {
+    let listing = output::with_progress("roles", |progress| {
         listing::accounts_and_roles(ctx, cfg, session, &login, &want, progress)
     })?;
     profiles::build(&ctx.env, session, opts, program, &listing)

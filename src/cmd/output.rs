@@ -4,6 +4,7 @@ JSON renderings shared by the listing commands.
 */
 
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::{Error, Result};
 use crate::util::text::escape_control;
@@ -125,18 +126,24 @@ fn json(keys: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// Runs a listing with a progress line on stderr when it is a terminal
-/// ("fetched roles of 120/300 accounts"), cleared at the end.
+/// ("fetched roles of 120/300 accounts", `what` being "roles"), cleared at the
+/// end, before anything else is printed. `list` calls `progress(done, total)`
+/// from any thread; nothing is shown off a terminal (pipes, tests), and
+/// nothing is cleared when no line was shown.
 pub fn with_progress<T>(
+    what: &str,
     list: impl FnOnce(&(dyn Fn(usize, usize) + Sync)) -> Result<T>,
 ) -> Result<T> {
     let tty = std::io::stderr().is_terminal();
-    let progress = |done: usize, listed: usize| {
+    let shown = AtomicBool::new(false);
+    let progress = |done: usize, total: usize| {
         if tty {
-            eprint!("\rsso-config: fetched roles of {done}/{listed} accounts");
+            shown.store(true, Ordering::Relaxed);
+            eprint!("\rsso-config: fetched {what} of {done}/{total} accounts");
         }
     };
     let result = list(&progress);
-    if tty {
+    if shown.load(Ordering::Relaxed) {
         eprint!("\r\x1b[K");
     }
     result

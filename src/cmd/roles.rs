@@ -71,7 +71,7 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     let session = session::resolve_session(ctx, &cfg, sel)?;
     let want =
         |acct: &AccountInfo| a.account_ids.is_empty() || a.account_ids.contains(&acct.account_id);
-    let listing = output::with_progress(|progress| {
+    let listing = output::with_progress("roles", |progress| {
         listing::accounts_and_roles(ctx, &cfg, &session, &a.login, &want, progress)
     })?;
     let mut rows: Vec<Vec<String>> = Vec::new();

@@ -16,9 +16,16 @@ the cheapest path (each step's calls run concurrently on a bounded pool):
   fewer than a page of them, else one listing of all (ListUsers/ListGroups,
   ListAccounts); names already seen (OU listings, permission-set name
   resolution) are reused.
+
+Progress is counted in accounts over the ListAccountAssignments listings, the
+step that grows with the organization: an account is done when every one of
+its pairs is listed, and the pairs are listed account by account so the count
+moves steadily. The principal path (a listing per principal, pages of unknown
+number) reports nothing.
 */
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::instance::{Scope, scope};
 use super::lookup::all_permission_sets;
@@ -110,8 +117,14 @@ struct Names {
     accounts: HashMap<String, String>,
 }
 
-/// Runs `admin assignments`.
-pub fn run(admin: &Admin, instance_arn: Option<&str>, f: &AssignmentFilters) -> Result<Table> {
+/// Runs `admin assignments`, calling `progress(done, total)` as the accounts'
+/// assignments are listed.
+pub fn run(
+    admin: &Admin,
+    instance_arn: Option<&str>,
+    f: &AssignmentFilters,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Table> {
     let need_store = !f.principals.is_empty() || f.names;
     let s = scope(admin, instance_arn, need_store)?;
     let mut names = Names::default();
@@ -149,6 +162,7 @@ pub fn run(admin: &Admin, instance_arn: Option<&str>, f: &AssignmentFilters) -> 
             ps_filter.as_ref(),
             targets.as_ref(),
             &mut missing,
+            progress,
         )?,
     };
     found.retain(|a| {
@@ -373,13 +387,15 @@ fn by_principal(
 }
 
 /// The permission-set × account pairs that can hold assignments, then one
-/// ListAccountAssignments listing per pair.
+/// ListAccountAssignments listing per pair; `progress` counts the accounts
+/// whose pairs are all listed.
 fn by_pairs(
     admin: &Admin,
     s: &Scope,
     ps_filter: Option<&BTreeSet<String>>,
     targets: Option<&BTreeSet<String>>,
     missing: &mut Vec<String>,
+    progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<Assignment>> {
     let inst = &s.instance_arn;
     if targets.is_some_and(BTreeSet::is_empty) || ps_filter.is_some_and(BTreeSet::is_empty) {
@@ -394,6 +410,8 @@ fn by_pairs(
         Some(t) => ps_filter.is_none() || t.len() < permission_sets.len(),
         None => false,
     };
+    // (account, permission set): ordered by account, so accounts are
+    // finished one after another rather than all at the end.
     let mut pairs: BTreeSet<(String, String)> = BTreeSet::new();
     if let (true, Some(t)) = (per_account, targets) {
         let accounts: Vec<String> = t.iter().cloned().collect();
@@ -403,7 +421,7 @@ fn by_pairs(
         for (a, list) in accounts.iter().zip(lists) {
             for ps in list {
                 if ps_filter.is_none_or(|p| p.contains(&ps)) {
-                    pairs.insert((ps, a.clone()));
+                    pairs.insert((a.clone(), ps));
                 }
             }
         }
@@ -418,14 +436,30 @@ fn by_pairs(
             };
             for a in list {
                 if targets.is_none_or(|t| t.contains(&a)) {
-                    pairs.insert((ps.clone(), a));
+                    pairs.insert((a, ps.clone()));
                 }
             }
         }
     }
     let pairs: Vec<(String, String)> = pairs.into_iter().collect();
-    let lists = pool::map(&pairs, admin.concurrency(), |(ps, a)| {
-        admin.assignments(inst, a, ps)
+    let mut left: HashMap<&str, AtomicUsize> = HashMap::new();
+    for (a, _) in &pairs {
+        *left.entry(a.as_str()).or_default().get_mut() += 1;
+    }
+    let total = left.len();
+    let done = AtomicUsize::new(0);
+    if total > 0 {
+        progress(0, total);
+    }
+    let lists = pool::map(&pairs, admin.concurrency(), |(a, ps)| {
+        let list = admin.assignments(inst, a, ps)?;
+        let last = left
+            .get(a.as_str())
+            .is_some_and(|n| n.fetch_sub(1, Ordering::Relaxed) == 1);
+        if last {
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+        }
+        Ok(list)
     })?;
     Ok(lists.into_iter().flatten().collect())
 }

@@ -52,8 +52,16 @@ pub enum Action {
 }
 
 /// Runs an `admin` request with the credentials of `profile` (else the
-/// environment's, else `AWS_PROFILE`'s or `[default]`'s).
-pub fn run(ctx: &Ctx, cfg: &Config, profile: Option<&str>, req: &Request) -> Result<Table> {
+/// environment's, else `AWS_PROFILE`'s or `[default]`'s). `assignments`
+/// reports `progress(done, total)` in accounts (see [`assignments::run`]);
+/// `lookup` and `whoami` are a few calls and report nothing.
+pub fn run(
+    ctx: &Ctx,
+    cfg: &Config,
+    profile: Option<&str>,
+    req: &Request,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Table> {
     let credentials_file = Config::load(&ctx.paths.credentials)?;
     if let Some(p) = profile {
         chain::require_profile(cfg, &credentials_file, p)?;
@@ -68,7 +76,7 @@ pub fn run(ctx: &Ctx, cfg: &Config, profile: Option<&str>, req: &Request) -> Res
     let arn = req.instance_arn.as_deref();
     match &req.action {
         Action::Lookup { kind, names } => lookup::run(&admin, arn, *kind, names),
-        Action::Assignments(filters) => assignments::run(&admin, arn, filters),
+        Action::Assignments(filters) => assignments::run(&admin, arn, filters, progress),
         Action::Whoami => whoami(&client, &resolved),
     }
 }
