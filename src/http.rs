@@ -716,9 +716,10 @@ mod tests {
         assert_eq!(result.unwrap().body, b"ok");
         assert_eq!(calls, 21);
         // The waits are the governor's turns, halving the rate while nothing
-        // gets through: far less than twenty backoffs of up to 20 s each.
+        // gets through down to one call in 5 s: about a minute, where twenty
+        // full-jitter backoffs (1 s base, 20 s cap) wait 165 s on average.
         assert!(
-            clock.elapsed() < Duration::from_secs(60),
+            clock.elapsed() < Duration::from_secs(90),
             "{:?}",
             clock.elapsed()
         );
