@@ -365,20 +365,7 @@ fn generate_cases(sel: &Selection, accounts: usize, report: &mut Report) {
         let share = percent(throttled, listing);
         let goal_ratio = limited_goal(accounts);
         let same = identical(&run, &free.stdout);
-        let mut misses = Vec::new();
-        if ratio > goal_ratio {
-            misses.push(format!("ratio > {goal_ratio}"));
-        }
-        if share >= MAX_THROTTLED * 100.0 {
-            misses.push(format!("≥ {:.0} % throttled", MAX_THROTTLED * 100.0));
-        }
-        if !run.ok {
-            misses.push("failed".to_string());
-        }
-        if same != "yes" {
-            misses.push("output differs".to_string());
-        }
-        let goal = report.goal(misses);
+        let goal = report.goal(limited_misses(ratio, goal_ratio, share, run.ok, same));
         report.note_failure(&format!("generate {accounts}, {name}"), &run);
         report.generate.push(format!(
             "| {rate}/s burst {burst} | {accounts} | {:.2} s | {bound:.2} s (accounts ÷ rate) | {ratio:.3} | {listing} | {throttled} ({share:.1} %) | {} | {same} | {goal} |",
@@ -499,20 +486,7 @@ fn admin_case(sel: &Selection, report: &mut Report) {
     let ratio = secs(run.wall) / bound;
     let share = percent(throttled, op_calls);
     let same = identical(&run, &free.stdout);
-    let mut misses = Vec::new();
-    if ratio > 1.05 {
-        misses.push("ratio > 1.05".to_string());
-    }
-    if share >= MAX_THROTTLED * 100.0 {
-        misses.push(format!("≥ {:.0} % throttled", MAX_THROTTLED * 100.0));
-    }
-    if !run.ok {
-        misses.push("failed".to_string());
-    }
-    if same != "yes" {
-        misses.push("output differs".to_string());
-    }
-    let goal = report.goal(misses);
+    let goal = report.goal(limited_misses(ratio, 1.05, share, run.ok, same));
     report.note_failure("admin assignments, limited", &run);
     report.admin.push(format!(
         "| {busiest} {rate}/s burst 1 | {accounts} | {} | {rows} | {:.2} s | {sequential:.1} s | {:.3} | {bound:.2} s ({busiest_calls} ÷ {rate}) | {ratio:.3} | {throttled} of {op_calls} ({share:.1} %) | {} | {same} | {goal} |",
@@ -710,4 +684,23 @@ fn main() {
     for n in &report.notes {
         println!("- {n}");
     }
+}
+
+/// What a limited run missed of its goals: the ratio to its bound, the share
+/// of calls throttled, a clean exit and the unlimited run's exact output.
+fn limited_misses(ratio: f64, goal_ratio: f64, share: f64, ok: bool, same: &str) -> Vec<String> {
+    let mut misses = Vec::new();
+    if ratio > goal_ratio {
+        misses.push(format!("ratio > {goal_ratio}"));
+    }
+    if share >= MAX_THROTTLED * 100.0 {
+        misses.push(format!("≥ {:.0} % throttled", MAX_THROTTLED * 100.0));
+    }
+    if !ok {
+        misses.push("failed".to_string());
+    }
+    if same != "yes" {
+        misses.push("output differs".to_string());
+    }
+    misses
 }
