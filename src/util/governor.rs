@@ -18,8 +18,11 @@ per operation and host (a *lane*), from the answers alone.
 
 1. **Unpaced start.** Until a lane is first throttled nothing is paced: an
    in-flight window starts at [`INITIAL_WINDOW`] and grows by one per answer
-   (doubling each round trip, TCP's slow start) up to the cap. A service
-   without a limit costs a mutex and nothing else.
+   (doubling each round trip, TCP's slow start) up to the cap. Until it
+   reaches the cap, requests go in whole rounds: the next round waits for
+   every answer of the last, so a bucket that runs dry mid-round refuses that
+   round's tail, not also the two requests each success would otherwise send
+   at once. A service without a limit costs a mutex and nothing else.
 2. **The first throttle** starts pacing. Which kind of bucket it is shows in
    the start: if two requests sent at the same instant both got through, the
    bucket holds a burst; if only one of a bunch ever did, it is *strict*
@@ -40,8 +43,8 @@ per operation and host (a *lane*), from the answers alone.
    (every other request finds the bucket a hair short of a token), so we must
    stay under the limit, and we can: a success that follows another after a
    gap g proves the rate 1/g, and a throttle refutes it. Pacing starts at
-   one request per round trip and halves on each throttle until a rate is
-   proven; then it bisects between the best proven rate (`lo`) and the lowest
+   one request per round trip (at most [`STRICT_START`]) and halves on each
+   throttle until a rate is proven; then it bisects between the best proven rate (`lo`) and the lowest
    refuted one (`hi`) until they are within 2 %, and paces at `lo`. After
    every [`PROBE_AFTER`] successes it probes upward by 1 %, 2 %, 4 %, …
    (one throttled call per probe, 1 % of calls), because limits change.
@@ -51,6 +54,14 @@ per operation and host (a *lane*), from the answers alone.
    exactly when a strict bucket's missing token has appeared. Retries never
    sleep a blind backoff (`http::with_retries` sends a throttled request
    straight back here) and wait only for their turn.
+6. **Refusals that are not ours.** Paced near a bucket's rate, about one
+   call in fifty is refused. When more than [`NOT_OURS`] of the last
+   [`OUTCOMES`] are, and the rate that gets through still keeps up with our
+   pace (a limit that fell would deliver far less), the refusals come from a
+   limit shared with other callers or a flaky backend: slowing down would not
+   cure them, so they are retried at their turn and change no rate. Without
+   this rule, one call in five refused at random dragged a 5/s lane down to a
+   call every few seconds.
 
 Answers to requests sent before the last change of rate are old news and
 change nothing (one cut per congestion event). Time comes from an injected
@@ -78,9 +89,9 @@ const FIRST_STEP: f64 = 0.01;
 const DISTRUST: f64 = 0.9;
 /// A refused share above this, while the rate that gets through keeps up with
 /// our pace, is not our doing (see `Lane::throttled`).
-const NOT_OURS: f64 = 0.1;
+pub const NOT_OURS: f64 = 0.1;
 /// Paced answers whose refused share is judged (at least half as many).
-const OUTCOMES: usize = 40;
+pub const OUTCOMES: usize = 40;
 /// The share of our pace that the rate getting through must reach for
 /// refusals to be someone else's (a limit that fell delivers far less).
 const KEEPS_UP: f64 = 0.75;
@@ -91,7 +102,7 @@ const SPAN: Duration = Duration::from_secs(3);
 /// The cubic probe of a bursty lane: +10 % after this long without a throttle.
 const CUBIC_PERIOD: f64 = 8.0;
 /// The fastest rate a strict search starts at (AWS's limits are a few tens a second).
-const STRICT_START: f64 = 64.0;
+pub const STRICT_START: f64 = 64.0;
 /// Pacing never goes slower or faster than these (requests per second).
 const MIN_RATE: f64 = 0.2;
 const MAX_RATE: f64 = 10_000.0;
