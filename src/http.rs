@@ -354,8 +354,7 @@ pub const THROTTLE_PATIENCE: Duration = Duration::from_secs(300);
 /// the next turn at the rate it has learnt; throttling uses up no attempts,
 /// only time, up to [`THROTTLE_PATIENCE`]. 5xx and connection errors are
 /// retried with full-jitter backoff until `max_attempts` of them have come in
-/// a row. Waits
-/// happen on `clock`, so tests run on virtual time.
+/// a row. Waits happen on `clock`, so tests run on virtual time.
 fn with_retries(
     op: &'static str,
     host: &str,
