@@ -316,3 +316,45 @@ fn retries_stop_at_aws_max_attempts() {
     t.fake.fail_next("ListAccounts", 1, 500);
     t.run(["roles"]).code(0);
 }
+
+#[test]
+fn login_all_logs_in_to_each_session_without_a_valid_token() {
+    let t = TestEnv::new("login_all");
+    // Three sessions of the same instance: one with a valid token, two
+    // without; one prompt each for those two, none for the first.
+    t.write_config(&format!(
+        "{}\n{}\n{}",
+        t.session_config("corp"),
+        t.session_config("second"),
+        t.session_config("third")
+    ));
+    t.write_cli_token("corp", "2099-01-01T00:00:00Z");
+    let r = t.run(["login", "--all", "--device-code"]);
+    r.code(0);
+    for name in ["corp", "second", "third"] {
+        r.stderr_has(&format!("logged in to session '{name}'"));
+        assert!(t.token_file(name).exists(), "{name}");
+    }
+    assert_eq!(t.fake.hits("CreateToken:device_code"), 2);
+    // All valid now: nothing to do, no prompt.
+    t.run(["login", "--all", "--device-code"]).code(0);
+    assert_eq!(t.fake.hits("CreateToken:device_code"), 2);
+}
+
+#[test]
+fn login_all_goes_on_past_a_failed_session_and_exits_with_its_code() {
+    let t = TestEnv::new("login_all_fail");
+    // A session without a region fails (exit 2); the next is still logged in.
+    t.write_config(&format!(
+        "[sso-session broken]\nsso_start_url = https://broken.awsapps.com/start\nsso_registration_scopes = sso:account:access\n\n{}",
+        t.session_config("corp")
+    ));
+    let r = t.run(["login", "--all", "--device-code"]);
+    r.code(2)
+        .stderr_has("session 'broken'")
+        .stderr_has("logged in to session 'corp'");
+    assert!(t.token_file("corp").exists());
+    t.run(["login", "--all", "--sso-session", "corp"])
+        .code(2)
+        .one_error_line("takes no --sso-session");
+}

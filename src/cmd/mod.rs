@@ -525,7 +525,7 @@ mod tests {
 
     #[test]
     fn login_flags() {
-        let (g, Command::Login(login::Args { login, force })) = command(&[
+        let (g, Command::Login(login::Args { login, force, .. })) = command(&[
             "login",
             "--force",
             "--pkce",
