@@ -137,8 +137,8 @@ struct Entry {
 /// A slot for one request; give the outcome back with [`Permit::finish`].
 pub struct Permit<'a> {
     governor: &'a Governor,
-    host: &'a str,
-    op: &'static str,
+    /// The lane's index in `Governor::lanes` (lanes are never removed).
+    lane: usize,
     sent: Instant,
     finished: bool,
 }
@@ -166,23 +166,23 @@ impl Governor {
 
     /// Waits for a slot in the lane of `op` at `host` and, once it is paced,
     /// for the request's turn.
-    pub fn acquire<'a>(&'a self, host: &'a str, op: &'static str) -> Permit<'a> {
+    pub fn acquire(&self, host: &str, op: &'static str) -> Permit<'_> {
         let mut lanes = self.lock();
+        let i = match lanes.iter().position(|e| e.op == op && e.host == host) {
+            Some(i) => i,
+            None => {
+                lanes.push(Entry {
+                    host: host.to_string(),
+                    op,
+                    lane: Lane::new(self.cap),
+                    sleeping: false,
+                    waiting: 0,
+                });
+                lanes.len() - 1
+            }
+        };
         loop {
             let now = self.clock.now();
-            let i = match lanes.iter().position(|e| e.op == op && e.host == host) {
-                Some(i) => i,
-                None => {
-                    lanes.push(Entry {
-                        host: host.to_string(),
-                        op,
-                        lane: Lane::new(self.cap),
-                        sleeping: false,
-                        waiting: 0,
-                    });
-                    lanes.len() - 1
-                }
-            };
             let entry = &mut lanes[i];
             match entry.lane.turn(now) {
                 Turn::Go => {
@@ -192,8 +192,7 @@ impl Governor {
                     self.changed.notify_all();
                     return Permit {
                         governor: self,
-                        host,
-                        op,
+                        lane: i,
                         sent: now,
                         finished: false,
                     };
@@ -203,27 +202,21 @@ impl Governor {
                     drop(lanes);
                     self.clock.sleep(at.saturating_duration_since(now));
                     lanes = self.lock();
-                    if let Some(e) = lanes.iter_mut().find(|e| e.op == op && e.host == host) {
-                        e.sleeping = false;
-                    }
+                    lanes[i].sleeping = false;
                 }
                 Turn::At(_) | Turn::Full => {
                     entry.waiting += 1;
                     lanes = self.wait(lanes);
-                    if let Some(e) = lanes.iter_mut().find(|e| e.op == op && e.host == host) {
-                        e.waiting -= 1;
-                    }
+                    lanes[i].waiting -= 1;
                 }
             }
         }
     }
 
-    fn finish(&self, host: &str, op: &'static str, sent: Instant, outcome: Outcome) {
+    fn finish(&self, lane: usize, sent: Instant, outcome: Outcome) {
         let mut lanes = self.lock();
         let now = self.clock.now();
-        if let Some(e) = lanes.iter_mut().find(|e| e.op == op && e.host == host) {
-            e.lane.finished(now, sent, outcome);
-        }
+        lanes[lane].lane.finished(now, sent, outcome);
         drop(lanes);
         self.changed.notify_all();
     }
@@ -243,15 +236,14 @@ impl Permit<'_> {
     /// Reports how the request ended and frees the slot.
     pub fn finish(mut self, outcome: Outcome) {
         self.finished = true;
-        self.governor.finish(self.host, self.op, self.sent, outcome);
+        self.governor.finish(self.lane, self.sent, outcome);
     }
 }
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
         if !self.finished {
-            self.governor
-                .finish(self.host, self.op, self.sent, Outcome::Done);
+            self.governor.finish(self.lane, self.sent, Outcome::Done);
         }
     }
 }
