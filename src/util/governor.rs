@@ -442,7 +442,7 @@ impl Lane {
         if sent < pacing.since {
             // An answer to the unpaced start, arriving after the first throttle.
             self.burst_seen = self.burst_seen.max(bunch(&self.successes, sent));
-            let passed = count_in(&self.successes, ago(now, Duration::from_secs(1)), now) as f64;
+            let passed = passed_last_second(&self.successes, now);
             match &mut pacing.mode {
                 Mode::Strict { .. } if self.burst_seen >= 2 => {
                     pacing.mode = bursty_start(passed, now);
@@ -502,10 +502,9 @@ impl Lane {
         }
         self.slow_start = false;
         let Some(pacing) = &mut self.pacing else {
-            self.window = (self.window / 2.0).max(1.0);
+            self.window = halved(self.window);
             let mode = if self.burst_seen >= 2 {
-                let passed = count_in(&self.successes, ago(now, Duration::from_secs(1)), now);
-                bursty_start(passed as f64, now)
+                bursty_start(passed_last_second(&self.successes, now), now)
             } else {
                 // One request per round trip (the fastest rate a strict
                 // search can learn from before its next turn), but no faster
@@ -554,7 +553,7 @@ impl Lane {
                 step,
                 run,
             } => {
-                self.window = (self.window / 2.0).max(1.0);
+                self.window = halved(self.window);
                 if *rate <= *lo {
                     // The proven rate was refused: the limit fell, or our
                     // sends bunched up. Search again below it.
@@ -582,7 +581,7 @@ impl Lane {
                 if busy && *measured && estimate.is_none_or(|e| e >= pace * KEEPS_UP) {
                     return;
                 }
-                self.window = (self.window / 2.0).max(1.0);
+                self.window = halved(self.window);
                 // The cubic probe starts over from the measured rate, or from
                 // the last one when this throttle alone cannot measure it.
                 // Refused twice in a row without a measure, the start was far
@@ -663,6 +662,16 @@ fn recent_rate(successes: &VecDeque<Instant>, since: Instant, sent: Instant) -> 
     });
     let span = last.saturating_duration_since(first).as_secs_f64();
     (n >= 3 && span > 0.0).then(|| (n - 1) as f64 / span)
+}
+
+/// An in-flight window after a congestion event.
+fn halved(window: f64) -> f64 {
+    (window / 2.0).max(1.0)
+}
+
+/// What got through in the last second: the successes sent in it.
+fn passed_last_second(successes: &VecDeque<Instant>, now: Instant) -> f64 {
+    count_in(successes, ago(now, Duration::from_secs(1)), now) as f64
 }
 
 /// `d` before `now` (or `now` itself, right after boot).
