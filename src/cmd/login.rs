@@ -4,12 +4,13 @@
 
 use crate::app::context::Ctx;
 use crate::app::profiles;
-use crate::app::session::{self, SessionFlags};
+use crate::app::session::{self, Session, SessionFlags};
 use crate::app::token::{self, LoginOptions, LoginPolicy};
 use crate::cmd::args::{self, Global, Parser};
 use crate::error::{Error, Result};
 use crate::store::config::Config;
 use crate::store::config_copy;
+use crate::store::token_cache::Token;
 use crate::util::log;
 
 /// `login` help.
@@ -100,12 +101,7 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
     } else {
         token::valid_token(ctx, &cfg, &session, LoginPolicy::Always, &a.login)?
     };
-    log::note(format_args!(
-        "logged in to session '{}' ({}) until {}",
-        session.name,
-        session.start_url,
-        token::expiry_text(&token)
-    ));
+    logged_in(&session, &token);
     if add && profiles::add_session(&ctx.paths, &cfg.path, &session)? {
         log::note(format_args!(
             "added [sso-session {}] to {}",
@@ -154,12 +150,7 @@ fn run_all(ctx: &Ctx, sel: &SessionFlags, a: &Args) -> Result<()> {
             token.map(|t| (session, t))
         });
         match outcome {
-            Ok((session, t)) => log::note(format_args!(
-                "logged in to session '{}' ({}) until {}",
-                session.name,
-                session.start_url,
-                token::expiry_text(&t)
-            )),
+            Ok((session, t)) => logged_in(&session, &t),
             Err(e) => {
                 log::warn(format_args!("session '{name}': {e}"));
                 first_failure.get_or_insert(e.exit_code());
@@ -170,4 +161,14 @@ fn run_all(ctx: &Ctx, sel: &SessionFlags, a: &Args) -> Result<()> {
         Some(code) => Err(Error::Exit(code)),
         None => Ok(()),
     }
+}
+
+/// The note that a session is logged in, and until when.
+fn logged_in(session: &Session, token: &Token) {
+    log::note(format_args!(
+        "logged in to session '{}' ({}) until {}",
+        session.name,
+        session.start_url,
+        token::expiry_text(token)
+    ));
 }
