@@ -58,7 +58,7 @@ fn run(cli: Cli, argv0: Option<std::ffi::OsString>) -> Result<()> {
         Cli::Run(global, command) => (global, command),
     };
     log::set_debug(global.debug);
-    let ctx = Ctx::new(Env::from_process(), global.no_browser)?;
+    let ctx = Ctx::new(Env::from_process(), global.no_browser, global.no_input)?;
     let program = Invocation::of_process(argv0);
     command.run(&ctx, &global, &program)
 }

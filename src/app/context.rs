@@ -26,11 +26,13 @@ pub struct Ctx {
     pub http: Http,
     /// `--no-browser` or `AWS_SSO_DISABLE_BROWSER`.
     pub no_browser: bool,
+    /// `--no-input`: behave as off a terminal (no picker, no login prompt).
+    pub no_input: bool,
 }
 
 impl Ctx {
-    /// Builds the context from the environment and `--no-browser`.
-    pub fn new(env: Env, no_browser: bool) -> Result<Ctx> {
+    /// Builds the context from the environment, `--no-browser` and `--no-input`.
+    pub fn new(env: Env, no_browser: bool, no_input: bool) -> Result<Ctx> {
         let paths = Paths::new(&env)?;
         let http = Http::new(Settings::from_env(&env));
         let no_browser = no_browser || env.flag("AWS_SSO_DISABLE_BROWSER");
@@ -39,15 +41,16 @@ impl Ctx {
             paths,
             http,
             no_browser,
+            no_input,
         })
     }
 
     /// Stdin and stderr are terminals: a command that needs a token may log
     /// in (`token::LoginPolicy::OnTerminal`). Stdout does not count: `sso-config >
     /// file` still logs in, its prompt goes to stderr. Asked only when a login
-    /// is needed, so a cache hit makes no terminal query.
+    /// is needed, so a cache hit makes no terminal query. `--no-input` says no.
     pub fn interactive(&self) -> bool {
-        std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+        !self.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
     }
 
     /// "A browser can be opened" (cli.md, Settled details → Login): `BROWSER` set

@@ -78,6 +78,15 @@ impl RoleTarget {
     }
 }
 
+/// The usage error of a command that needs a role and was given none (off a
+/// terminal, or with `--no-input`, where the picker cannot ask).
+pub fn no_role_named() -> Error {
+    Error::Usage(
+        "which role? use --profile P, or --account-id A --role-name R (or pick one on a terminal)"
+            .into(),
+    )
+}
+
 /// Resolves which account × role the flags mean: a profile with
 /// `sso_account_id` + `sso_role_name`, or a session plus `--account-id` and
 /// `--role-name`.
@@ -95,9 +104,7 @@ pub fn resolve(
     });
     if !explicit {
         let Some(p) = profile else {
-            return Err(Error::Usage(
-                "which role? use --profile P, or --account-id A --role-name R".into(),
-            ));
+            return Err(no_role_named());
         };
         let get = |key: &str| cfg.profile_value(&p, key).map(str::to_string);
         let session = session::resolve_session(

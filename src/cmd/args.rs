@@ -77,6 +77,8 @@ pub struct Global {
     pub debug: bool,
     /// `--no-browser`.
     pub no_browser: bool,
+    /// `--no-input`: never prompt (no picker, no login prompt).
+    pub no_input: bool,
     /// Session selection.
     pub session: SessionFlags,
 }
@@ -87,6 +89,7 @@ impl Global {
         match name {
             "debug" => self.debug = true,
             "no-browser" => self.no_browser = true,
+            "no-input" => self.no_input = true,
             "profile" => self.session.profile = Some(value(p)?),
             "sso-session" => self.session.sso_session = Some(value(p)?),
             "start-url" => self.session.start_url = Some(value(p)?),

@@ -9,7 +9,7 @@ use crate::app::role::{self, RoleFlags};
 use crate::app::session::SessionFlags;
 use crate::app::token::LoginPolicy;
 use crate::cmd::args::{self, Global, Parser};
-use crate::cmd::output;
+use crate::cmd::{output, picker};
 use crate::error::{Error, Result};
 use crate::util::log;
 
@@ -81,8 +81,11 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
 }
 
 /// `console`: print or open the federated sign-in URL.
-pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
-    let (target, creds) = role::target_and_credentials(ctx, sel, &a.role, LoginPolicy::OnTerminal)?;
+pub fn run(ctx: &Ctx, sel: &SessionFlags, mut a: Args) -> Result<()> {
+    let mut sel = sel.clone();
+    picker::fill(ctx, &mut sel, &mut a.role)?;
+    let (target, creds) =
+        role::target_and_credentials(ctx, &sel, &a.role, LoginPolicy::OnTerminal)?;
     let url = console::signin_url(ctx, &target, &creds, a.destination.as_deref(), a.duration)?;
     if a.print || ctx.no_browser {
         return output::write_stdout(format!("{url}\n").as_bytes());

@@ -10,7 +10,7 @@ use crate::app::session::SessionFlags;
 use crate::app::token::LoginPolicy;
 use crate::cmd::args::{self, Global, Parser};
 use crate::cmd::export::process_json;
-use crate::cmd::output;
+use crate::cmd::{output, picker};
 use crate::error::Result;
 use crate::store::role_cache::{self, SessionKey};
 
@@ -42,7 +42,7 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
 /// `credential-process`. The lines `generate --style credential-process`
 /// writes (`--sso-session S --account-id A --role-name R`) are answered from
 /// the role cache before the config file is even read: no TLS, no threads.
-pub fn run(ctx: &Ctx, sel: &SessionFlags, flags: Args) -> Result<()> {
+pub fn run(ctx: &Ctx, sel: &SessionFlags, mut flags: Args) -> Result<()> {
     let window = flags.expiry_window.unwrap_or(DEFAULT_EXPIRY_WINDOW);
     if let (None, Some(name), Some(account), Some(role)) = (
         &sel.start_url,
@@ -55,6 +55,11 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, flags: Args) -> Result<()> {
             return output::write_stdout(process_json(&creds).as_bytes());
         }
     }
-    let (_, creds) = role::target_and_credentials(ctx, sel, &flags, LoginPolicy::Never)?;
+    // Only `--login` may ask the user anything, so only it opens the picker.
+    let mut sel = sel.clone();
+    if flags.login {
+        picker::fill(ctx, &mut sel, &mut flags)?;
+    }
+    let (_, creds) = role::target_and_credentials(ctx, &sel, &flags, LoginPolicy::Never)?;
     output::write_stdout(process_json(&creds).as_bytes())
 }

@@ -10,7 +10,7 @@ use crate::app::role::{self, RoleFlags};
 use crate::app::session::SessionFlags;
 use crate::app::token::LoginPolicy;
 use crate::cmd::args::{self, Global, Parser, Tok};
-use crate::cmd::export;
+use crate::cmd::{export, picker};
 use crate::error::{Error, Result};
 
 /// `exec` help.
@@ -73,8 +73,11 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
 /// `exec`: the child gets the credentials through its environment only (never
 /// its arguments); on Unix this process becomes the child, so its exit status
 /// and signals are the child's own.
-pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
-    let (target, creds) = role::target_and_credentials(ctx, sel, &a.role, LoginPolicy::OnTerminal)?;
+pub fn run(ctx: &Ctx, sel: &SessionFlags, mut a: Args) -> Result<()> {
+    let mut sel = sel.clone();
+    picker::fill(ctx, &mut sel, &mut a.role)?;
+    let (target, creds) =
+        role::target_and_credentials(ctx, &sel, &a.role, LoginPolicy::OnTerminal)?;
     let mut cmd = std::process::Command::new(&a.program);
     cmd.args(&a.args)
         .env_remove("AWS_PROFILE")

@@ -10,7 +10,7 @@ use crate::app::role::{self, RoleFlags, RoleTarget};
 use crate::app::session::SessionFlags;
 use crate::app::token::LoginPolicy;
 use crate::cmd::args::{self, Global, Parser};
-use crate::cmd::output;
+use crate::cmd::{output, picker};
 use crate::error::{Error, Result};
 use crate::ini::{self, Header};
 use crate::store::config::{self, Config};
@@ -125,7 +125,10 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
 }
 
 /// `export`: print in a format, or write into the shared credentials file.
-pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
+pub fn run(ctx: &Ctx, sel: &SessionFlags, mut a: Args) -> Result<()> {
+    let mut sel = sel.clone();
+    picker::fill(ctx, &mut sel, &mut a.role)?;
+    let sel = &sel;
     let cfg = Config::load(&ctx.paths.config)?;
     let target = role::resolve(ctx, &cfg, sel, &a.role)?;
     // The section name is settled and checked before any credentials are fetched.

@@ -56,6 +56,7 @@ Topics ('sso-config help TOPIC'):
 Global options (any command, before or after its name):
   --debug              log requests and responses on stderr (secrets redacted)
   --no-browser         never open a browser; print the URL and code instead
+  --no-input           never ask: no role picker, no login prompt (as off a terminal)
   -h, --help           print help
   -V, --version        print the version
 

@@ -26,6 +26,7 @@ mod login;
 mod logout;
 mod man;
 mod output;
+mod picker;
 mod roles;
 
 use std::ffi::OsString;
