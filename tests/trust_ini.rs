@@ -160,13 +160,18 @@ fn hostile_answers_are_left_out_of_printed_profiles() {
         !asked.iter().any(|id| id.starts_with("12345678901")),
         "{asked:?}"
     );
-    // `roles` gets the same clean listing.
-    let roles = t.run(["roles", "--format", "csv"]);
+    // `roles` gets the same clean listing, from the service with its
+    // warnings, and from the listing `generate` kept without them.
+    let roles = t.run(["roles", "--format", "csv", "--refresh"]);
     roles.code(0);
     assert!(roles.stdout.contains("Hostile"), "{}", roles.stdout);
     assert!(!roles.stdout.contains("evil"), "{}", roles.stdout);
     assert!(!roles.stdout.contains('\u{1b}'), "{}", roles.stdout);
     assert_warned(&roles.stderr);
+    let kept = t.run(["roles", "--format", "csv"]);
+    kept.code(0);
+    assert_eq!(kept.stdout, roles.stdout);
+    assert_eq!(kept.stderr, "");
 }
 
 #[test]

@@ -8,7 +8,15 @@ This is also where the service's answers are checked, once for every command
 that lists (generate, roles): an account or role that does not have AWS's own
 form (a 12-digit id, an IAM role name, no control characters) is left out with
 one warning naming it, and the command goes on with the rest.
+
+A complete listing (no account left out by the caller's filter) is kept in the
+listing cache (`store::listing_cache`); `roles`, completion and the picker
+answer from it while it is younger than an hour ([`recent_accounts_and_roles`]).
+A cached listing is checked like an answer, and any entry that fails makes the
+whole file a miss: it is fetched again rather than half used.
 */
+
+use std::time::Duration;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -19,7 +27,8 @@ use crate::aws::endpoint::Service;
 use crate::error::Result;
 use crate::portal::{self, AccountInfo, Portal};
 use crate::store::config::Config;
-use crate::util::{log, pool, text};
+use crate::store::listing_cache::{self, Listing};
+use crate::util::{clock, log, pool, text};
 
 /// One account with its roles.
 #[derive(Debug, Clone)]
@@ -30,9 +39,10 @@ pub struct AccountRoles {
     pub roles: Vec<String>,
 }
 
-/// Every account `want` keeps, with its roles, in ListAccounts order; logs in
-/// (with `login`) when no token is usable and stdin and stderr are terminals.
-/// `progress(done, listed)` is called after each account.
+/// Every account `want` keeps, with its roles, in ListAccounts order, fetched
+/// from the service; logs in (with `login`) when no token is usable and stdin
+/// and stderr are terminals. `progress(done, listed)` is called after each
+/// account. When `want` kept every account, the listing cache is refreshed.
 pub fn accounts_and_roles(
     ctx: &Ctx,
     cfg: &Config,
@@ -46,10 +56,13 @@ pub fn accounts_and_roles(
     let portal = Portal::new(&ctx.http, &ep.base, &token.access_token);
     let listed = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
+    let unwanted = AtomicUsize::new(0);
     let produce = |emit: &mut dyn FnMut(AccountInfo) -> bool| {
         portal.each_account(|account| {
             listed.fetch_add(1, Ordering::Relaxed);
-            if want(&account) && usable(&account) {
+            if !want(&account) {
+                unwanted.fetch_add(1, Ordering::Relaxed);
+            } else if usable(&account) {
                 return emit(account);
             }
             done.fetch_add(1, Ordering::Relaxed);
@@ -74,8 +87,104 @@ pub fn accounts_and_roles(
         progress(n, listed.load(Ordering::Relaxed));
         Ok(AccountRoles { account, roles })
     };
-    pool::stream(ctx.http.max_in_flight(), produce, work)
-        .map_err(|e| token::portal_rejected(e, session))
+    let listing = pool::stream(ctx.http.max_in_flight(), produce, work)
+        .map_err(|e| token::portal_rejected(e, session))?;
+    if unwanted.load(Ordering::Relaxed) == 0 {
+        remember(ctx, session, &listing);
+    }
+    Ok(listing)
+}
+
+/// Like [`accounts_and_roles`], but answered from the listing cache while it
+/// is younger than an hour, unless `refresh`.
+pub fn recent_accounts_and_roles(
+    ctx: &Ctx,
+    cfg: &Config,
+    session: &Session,
+    login: &LoginOptions,
+    want: &(dyn Fn(&AccountInfo) -> bool + Sync),
+    refresh: bool,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Vec<AccountRoles>> {
+    if !refresh {
+        if let Some((mut listing, age)) = cached(ctx, session) {
+            if age < listing_cache::FRESH_FOR {
+                listing.retain(|ar| want(&ar.account));
+                return Ok(listing);
+            }
+        }
+    }
+    accounts_and_roles(ctx, cfg, session, login, want, progress)
+}
+
+/// The session's cached listing and its age, when there is one and every
+/// entry has AWS's form.
+pub fn cached(ctx: &Ctx, session: &Session) -> Option<(Vec<AccountRoles>, Duration)> {
+    let path = cache_path(ctx, session);
+    let (listing, age) = listing_cache::load(&path, &session.start_url)?;
+    let mut out = Vec::with_capacity(listing.accounts.len());
+    for a in listing.accounts {
+        let account = AccountInfo {
+            account_id: a.account_id,
+            account_name: a.account_name,
+            email_address: a.email_address,
+        };
+        let bad_role = a
+            .roles
+            .iter()
+            .any(|r| portal::role_name_problem(r).is_some());
+        if account.problem().is_some() || bad_role {
+            log::debug(format_args!(
+                "ignoring the listing cache {}: an entry is not in AWS's form",
+                path.display()
+            ));
+            return None;
+        }
+        out.push(AccountRoles {
+            account,
+            roles: a.roles,
+        });
+    }
+    Some((out, age))
+}
+
+/// The listing-cache file of `session`.
+pub fn cache_path(ctx: &Ctx, session: &Session) -> std::path::PathBuf {
+    listing_cache::path(
+        &ctx.paths,
+        &session.name,
+        &session.start_url,
+        session.legacy,
+    )
+}
+
+/// Forgets the cached listing of `session`, or of every session (`logout`).
+pub fn forget(ctx: &Ctx, session: Option<&Session>) -> Result<()> {
+    match session {
+        Some(s) => listing_cache::remove(&cache_path(ctx, s)).map(drop),
+        None => listing_cache::remove_all(&ctx.paths),
+    }
+}
+
+/// Keeps a complete listing in the cache. A cache that cannot be written
+/// costs only speed later, so that is a warning, not a failure.
+fn remember(ctx: &Ctx, session: &Session, listing: &[AccountRoles]) {
+    let file = Listing {
+        start_url: session.start_url.clone(),
+        fetched_at: clock::format(clock::now()),
+        accounts: listing
+            .iter()
+            .map(|ar| listing_cache::Account {
+                account_id: ar.account.account_id.clone(),
+                account_name: ar.account.account_name.clone(),
+                email_address: ar.account.email_address.clone(),
+                roles: ar.roles.clone(),
+            })
+            .collect(),
+    };
+    if let Err(e) = listing_cache::store(&cache_path(ctx, session), &file) {
+        log::warn(format_args!("could not keep the account listing: {e}"));
+    }
 }
 
 /// Whether an account of the listing can be used; warns once when not. Its

@@ -5,7 +5,7 @@ SSO role credentials.
 
 use crate::app::context::Ctx;
 use crate::app::session::{self, SessionFlags};
-use crate::app::token;
+use crate::app::{listing, token};
 use crate::cmd::args::{self, Global, Parser};
 use crate::error::Result;
 use crate::store::config::Config;
@@ -15,8 +15,8 @@ use crate::util::log;
 pub const USAGE: &str = "\
 Usage: sso-config logout [OPTIONS]
 
-Ends the session, removes its cached token and the cached SSO role credentials.
-Not being logged in is not an error.
+Ends the session, removes its cached token, its kept account listing and the
+cached SSO role credentials. Not being logged in is not an error.
 
 Options:
   --all    every session with a cached token
@@ -63,6 +63,7 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
         (false, None) => 0,
     };
     let creds = token::remove_role_credentials(ctx)?;
+    listing::forget(ctx, session.as_ref().filter(|_| !a.all))?;
     if found == 0 {
         log::note(format_args!("not logged in; nothing to log out"));
         return Ok(());

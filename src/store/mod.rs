@@ -14,6 +14,7 @@ pub mod config;
 pub mod config_copy;
 pub mod fsutil;
 pub mod known_sessions;
+pub mod listing_cache;
 pub mod paths;
 pub mod role_cache;
 pub mod token_cache;
