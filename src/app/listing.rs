@@ -106,13 +106,12 @@ pub fn recent_accounts_and_roles(
     refresh: bool,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<AccountRoles>> {
-    if !refresh {
-        if let Some((mut listing, age)) = cached(ctx, session) {
-            if age < listing_cache::FRESH_FOR {
-                listing.retain(|ar| want(&ar.account));
-                return Ok(listing);
-            }
-        }
+    if !refresh
+        && let Some((mut listing, age)) = cached(ctx, session)
+        && age < listing_cache::FRESH_FOR
+    {
+        listing.retain(|ar| want(&ar.account));
+        return Ok(listing);
     }
     accounts_and_roles(ctx, cfg, session, login, want, progress)
 }
