@@ -15,6 +15,7 @@ mod hostile;
 mod identity;
 mod layers;
 mod login;
+mod picker;
 mod policy;
 mod remembered;
 mod robust;

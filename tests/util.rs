@@ -161,6 +161,62 @@ impl TestEnv {
         }
     }
 
+    /// Runs `line` (a shell command line; `sso-config` there is the binary
+    /// under test) with stdin, stdout and stderr on a pseudo-terminal
+    /// (util-linux `script`), as a person at a terminal does: once the
+    /// terminal has shown `wait_for`, `keys` are typed, in one write as a
+    /// terminal sends a key's sequence. Returns what the terminal showed (as
+    /// stdout) and the exit status.
+    pub fn type_on_terminal(&self, line: &str, wait_for: &str, keys: &[u8]) -> Run {
+        use std::io::{Read, Write};
+        let line = line.replace("sso-config", &sh_quote(BIN));
+        let mut c = self.program("script");
+        c.args(["-qec", &line, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut shown = Vec::new();
+        while !String::from_utf8_lossy(&shown).contains(wait_for) {
+            match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+                Ok(chunk) => shown.extend(chunk),
+                Err(_) => break,
+            }
+        }
+        let _ = stdin.write_all(keys);
+        let _ = stdin.flush();
+        while let Ok(chunk) = rx.recv() {
+            shown.extend(chunk);
+        }
+        reader.join().unwrap();
+        let status = child.wait().unwrap();
+        drop(stdin);
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        Run {
+            cmd: format!("{c:?}"),
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&shown).replace("\r\n", "\n"),
+            stderr,
+        }
+    }
+
     /// Starts `c` with a BROWSER that hands the URL it is asked to open to the
     /// test (through a FIFO, so nothing polls); returns the running command
     /// and that URL.

@@ -16,6 +16,7 @@ A cached listing is checked like an answer, and any entry that fails makes the
 whole file a miss: it is fetched again rather than half used.
 */
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,9 +26,11 @@ use crate::app::session::Session;
 use crate::app::token::{self, LoginOptions, LoginPolicy};
 use crate::aws::endpoint::Service;
 use crate::error::Result;
+use crate::ini::Section;
 use crate::portal::{self, AccountInfo, Portal};
-use crate::store::config::Config;
+use crate::store::config::{self, Config};
 use crate::store::listing_cache::{self, Listing};
+use crate::store::token_cache::normalize_start_url;
 use crate::util::{clock, log, pool, text};
 
 /// One account with its roles.
@@ -198,4 +201,41 @@ fn usable(account: &AccountInfo) -> bool {
         text::shown(&account.account_name)
     ));
     false
+}
+
+/// The profile of the config file that names each account × role of
+/// `session` (keyed by account id and role name): one in the session's
+/// generated block when there is one, else the first in file order. A
+/// profile belongs to the session when its `sso_session` section, or its own
+/// legacy `sso_start_url`, has the session's start URL.
+pub fn role_profiles(cfg: &Config, session: &Session) -> HashMap<(String, String), String> {
+    let (begin, end) = config::block_markers(&session.name);
+    let block = cfg.doc.block_range(&begin, &end).ok().flatten();
+    let url = normalize_start_url(&session.start_url);
+    fn start_url_of<'a>(cfg: &'a Config, s: &'a Section) -> Option<&'a str> {
+        match s.own("sso_session") {
+            Some(name) => cfg.doc.sso_session(name)?.own("sso_start_url"),
+            None => s.own("sso_start_url"),
+        }
+    }
+    let mut out: HashMap<(String, String), (bool, String)> = HashMap::new();
+    for s in cfg.doc.sections() {
+        let (Some(name), Some(account), Some(role)) = (
+            s.kind.profile_name(),
+            s.own("sso_account_id"),
+            s.own("sso_role_name"),
+        ) else {
+            continue;
+        };
+        if start_url_of(cfg, s).map(normalize_start_url) != Some(url) {
+            continue;
+        }
+        let generated = block.as_ref().is_some_and(|r| r.contains(&s.span.start));
+        let slot = out.entry((account.to_string(), role.to_string()));
+        let entry = slot.or_insert_with(|| (generated, name.to_string()));
+        if generated && !entry.0 {
+            *entry = (true, name.to_string());
+        }
+    }
+    out.into_iter().map(|(k, (_, name))| (k, name)).collect()
 }

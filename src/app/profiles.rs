@@ -5,7 +5,6 @@ or merged into the config file between `# BEGIN sso-config SESSION` and
 `# END sso-config SESSION`, keeping every byte outside that block.
 */
 
-use std::collections::HashMap;
 use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -447,7 +446,7 @@ pub fn load_target(cfg: &Config, file: Option<&Path>, session: &Session) -> Resu
 
 /// The target for the file `cfg` was read from.
 fn target_of(cfg: &Config, session: &Session) -> Result<Target> {
-    let (begin, end) = markers(session);
+    let (begin, end) = config::block_markers(&session.name);
     let file_error = |e| Error::config_file(&cfg.path, e);
     let block = cfg.doc.block_range(&begin, &end).map_err(file_error)?;
     let recorded = cfg.doc.block_note(&begin, &end).map_err(file_error)?;
@@ -490,51 +489,6 @@ fn conflict(path: &Path, line: usize, session: &Session) -> Error {
             session.name, session.start_url, session.region
         ),
     }
-}
-
-/// The profile of the config file that names each account × role of
-/// `session` (keyed by account id and role name): one in the session's
-/// generated block when there is one, else the first in file order. A
-/// profile belongs to the session when its `sso_session` section, or its own
-/// legacy `sso_start_url`, has the session's start URL.
-pub fn role_profiles(cfg: &Config, session: &Session) -> HashMap<(String, String), String> {
-    let (begin, end) = markers(session);
-    let block = cfg.doc.block_range(&begin, &end).ok().flatten();
-    let url = normalize_start_url(&session.start_url);
-    fn start_url_of<'a>(cfg: &'a Config, s: &'a Section) -> Option<&'a str> {
-        match s.own("sso_session") {
-            Some(name) => cfg.doc.sso_session(name)?.own("sso_start_url"),
-            None => s.own("sso_start_url"),
-        }
-    }
-    let mut out: HashMap<(String, String), (bool, String)> = HashMap::new();
-    for s in cfg.doc.sections() {
-        let (Some(name), Some(account), Some(role)) = (
-            s.kind.profile_name(),
-            s.own("sso_account_id"),
-            s.own("sso_role_name"),
-        ) else {
-            continue;
-        };
-        if start_url_of(cfg, s).map(normalize_start_url) != Some(url) {
-            continue;
-        }
-        let generated = block.as_ref().is_some_and(|r| r.contains(&s.span.start));
-        let slot = out.entry((account.to_string(), role.to_string()));
-        let entry = slot.or_insert_with(|| (generated, name.to_string()));
-        if generated && !entry.0 {
-            *entry = (true, name.to_string());
-        }
-    }
-    out.into_iter().map(|(k, (_, name))| (k, name)).collect()
-}
-
-/// The block markers for a session.
-fn markers(session: &Session) -> (String, String) {
-    (
-        format!("# BEGIN sso-config {}", session.name),
-        format!("# END sso-config {}", session.name),
-    )
 }
 
 /// `login --start-url … --sso-region …`: where the config stands on the
@@ -606,7 +560,7 @@ pub fn merge(
     profiles: Vec<Profile>,
 ) -> Result<Merged> {
     t.check(session, style)?;
-    let (begin, end) = markers(session);
+    let (begin, end) = config::block_markers(&session.name);
     let mut user_profiles = HashSet::new();
     let mut old_profiles = BTreeMap::new();
     let mut old_session = None;

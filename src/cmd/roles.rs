@@ -3,9 +3,9 @@
 */
 
 use crate::app::context::Ctx;
+use crate::app::listing;
 use crate::app::session::{self, SessionFlags};
 use crate::app::token::LoginOptions;
-use crate::app::{listing, profiles};
 use crate::cmd::args::{self, Global, Parser};
 use crate::cmd::output::{self, Format};
 use crate::error::Result;
@@ -86,7 +86,7 @@ pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
             ctx, &cfg, &session, &a.login, &want, a.refresh, progress,
         )
     })?;
-    let named = profiles::role_profiles(&cfg, &session);
+    let named = listing::role_profiles(&cfg, &session);
     let mut rows: Vec<Vec<String>> = Vec::new();
     for ar in listing {
         let acct = &ar.account;

@@ -73,6 +73,15 @@ impl Config {
     }
 }
 
+/// The lines that begin and end the block `generate --write` manages for
+/// the session `name` in a config file.
+pub fn block_markers(name: &str) -> (String, String) {
+    (
+        format!("# BEGIN sso-config {name}"),
+        format!("# END sso-config {name}"),
+    )
+}
+
 /// Holds the lock for a read → merge → write of the user's file at `path`
 /// (the config or credentials file, or a symlink to it), so that concurrent
 /// writers take turns and none loses another's change. Refuses a path that

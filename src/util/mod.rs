@@ -17,6 +17,7 @@ pub mod rand;
 pub mod secret;
 pub mod shell;
 pub mod suggest;
+pub mod term;
 pub mod text;
 pub mod url;
 pub mod xml;
