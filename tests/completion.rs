@@ -526,3 +526,96 @@ fn complete_lists_names_from_the_config() {
         .code(2)
         .one_error_line("tcsh");
 }
+
+/// Account ids and role names of the session on the line, from its listing:
+/// in each shell, with the session named by `--sso-session` or `--profile`.
+#[test]
+fn account_ids_and_role_names_come_from_the_sessions_listing() {
+    let s = Shells::new("complete_listing");
+    s.t.write_cli_token("corp", "2099-01-01T00:00:00Z");
+    // Kept by `roles`; the shells' world has no endpoint to fetch from, so
+    // the listing is all a TAB can use.
+    s.t.run(["roles", "--sso-session", "corp"]).code(0);
+    let calls = s.t.fake.hits("ListAccountRoles");
+    let mut ids: Vec<String> =
+        s.t.fake
+            .org()
+            .accounts
+            .iter()
+            .map(|a| a.id.clone())
+            .collect();
+    ids.sort();
+    let management = ["AdministratorAccess", "Billing"];
+    if have("bash") {
+        let got = bash(&s, &["export", "--sso-session", "corp", "--account-id", ""]);
+        assert_eq!(got, ids);
+        let got = bash(
+            &s,
+            &["exec", "--profile", "prod.Admin", "--role-name", "Bil"],
+        );
+        assert_eq!(got, ["Billing"]);
+        // Two sessions and none on the line: nothing to offer, no error.
+        assert!(bash(&s, &["export", "--account-id", ""]).is_empty());
+    }
+    if have("zsh") {
+        let got = zsh(
+            &s,
+            ZshLoad::Fpath,
+            "export --sso-session corp --account-id ",
+        );
+        assert_eq!(got, ids);
+    }
+    if have("fish") {
+        let got = fish(&s, "console --sso-session corp --role-name Bil");
+        assert_eq!(got, [("Billing".to_string(), "role".to_string())]);
+    }
+    assert!(management.iter().all(|r| {
+        s.run(&["__complete", "roles", "--sso-session", "corp"])
+            .contains(r)
+    }));
+    assert_eq!(
+        s.t.fake.hits("ListAccountRoles"),
+        calls,
+        "a TAB made a call"
+    );
+}
+
+/// A listing older than an hour is fetched again when a token is at hand;
+/// without one a TAB neither logs in nor fails: the older listing completes.
+#[test]
+fn a_stale_listing_is_fetched_with_a_token_and_used_without_one() {
+    let s = Shells::new("complete_stale");
+    s.t.write_cli_token("corp", "2099-01-01T00:00:00Z");
+    s.t.run(["roles", "--sso-session", "corp"]).code(0);
+    let listings = s.t.home.join(".aws/sso-config/listings");
+    let file = std::fs::read_dir(&listings)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let age = |path: &std::path::Path| {
+        let mut v = json(path);
+        v["fetchedAt"] = "2020-01-01T00:00:00Z".into();
+        std::fs::write(path, v.to_string()).unwrap();
+    };
+    age(&file);
+    let calls = s.t.fake.hits("ListAccountRoles");
+    let ids = s.run(&["__complete", "accounts", "--sso-session", "corp"]);
+    assert!(ids.contains("111122223333\n"), "{ids}");
+    assert!(
+        s.t.fake.hits("ListAccountRoles") > calls,
+        "a stale listing is fetched"
+    );
+    assert_ne!(json(&file)["fetchedAt"], "2020-01-01T00:00:00Z");
+    age(&file);
+    std::fs::remove_file(s.t.token_file("corp")).unwrap();
+    let calls = s.t.fake.hits("ListAccountRoles");
+    let r =
+        s.t.run_on_terminal(&["__complete", "accounts", "--sso-session", "corp"]);
+    r.code(0);
+    assert_eq!(r.stdout, ids);
+    assert!(!r.stderr.contains("to log in"), "{}", r.stderr);
+    assert_eq!(s.t.fake.hits("ListAccountRoles"), calls);
+    assert_eq!(s.t.fake.hits("StartDeviceAuthorization"), 0);
+}

@@ -407,7 +407,7 @@ fn completion_scripts_and_names() {
             t.run(["completion", shell])
                 .code(0)
                 .stdout
-                .contains("__complete profiles")
+                .contains("names profiles")
         );
     }
     t.run(["completion", "tcsh"]).code(2);

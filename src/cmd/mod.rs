@@ -134,7 +134,7 @@ impl Command {
             Command::Exec(a) => exec::run(ctx, sel, a),
             Command::Console(a) => console::run(ctx, sel, a),
             Command::Check(a) => check::run(ctx, sel, a),
-            Command::Completion(a) => completion::run(ctx, a, &COMMANDS),
+            Command::Completion(a) => completion::run(ctx, sel, a, &COMMANDS),
             Command::Admin(a) => admin::run(ctx, sel, a),
             Command::Man => print(&man::page(&COMMANDS)),
         }
@@ -180,7 +180,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli> {
         "console" => console::parse(p, g).map(|a| a.map(Command::Console)),
         "check" => check::parse(p, g).map(|a| a.map(Command::Check)),
         "completion" | "__complete" => {
-            completion::parse(p, name == "__complete").map(|a| a.map(Command::Completion))
+            // A TAB never asks anything, nor logs in.
+            g.no_input |= name == "__complete";
+            completion::parse(p, name == "__complete", g).map(|a| a.map(Command::Completion))
         }
         "admin" => admin::parse(p, g).map(|a| a.map(Command::Admin)),
         // Hidden: the man page, for `make man`.

@@ -3,7 +3,9 @@ The bash script: one function, `_sso_config`, that reads `COMP_WORDS` the
 way sso-config reads its command line and fills `COMPREPLY`.
 */
 
-use super::model::{Model, Positional, alias_arms, flag_arms, program_keys, q, value_arms};
+use super::model::{
+    Model, Positional, SESSION_FLAGS, alias_arms, flag_arms, program_keys, q, value_arms,
+};
 use crate::cmd::help::Flag;
 
 /// The bash script.
@@ -36,10 +38,16 @@ pub fn script(m: &Model) -> String {
         r#"# bash completion for sso-config, made from its help by 'sso-config completion bash'.
 # Load it with: source <(sso-config completion bash)
 
-# Profile, session or region names, asked from sso-config at each TAB.
+# Profile, session, region, account or role names, asked from sso-config at
+# each TAB, with the session flags already on the line.
 _sso_config_names() {{
-    local IFS=$'\n'
-    COMPREPLY=($(compgen -W "$(command sso-config __complete "$1" 2>/dev/null)" -- "$cur"))
+    local IFS=$'\n' i sess=()
+    for ((i = 1; i + 1 < COMP_CWORD; i++)); do
+        case ${{COMP_WORDS[i]}} in
+        {session_flags}) sess+=("${{COMP_WORDS[i]}}" "${{COMP_WORDS[i+1]}}") ;;
+        esac
+    done
+    COMPREPLY=($(compgen -W "$(command sso-config __complete "$1" "${{sess[@]}}" 2>/dev/null)" -- "$cur"))
 }}
 
 _sso_config() {{
@@ -111,5 +119,6 @@ complete -F _sso_config sso-config
         values = q(&format!(" {} ", m.flags_with(false).join(" "))),
         optional = q(&format!(" {} ", m.flags_with(true).join(" "))),
         anywhere = q(&format!(" {} ", m.anywhere_names().join(" "))),
+        session_flags = SESSION_FLAGS.join("|"),
     )
 }

@@ -3,7 +3,7 @@ The fish script: `complete` lines with descriptions, whose conditions read
 the words before the cursor the way the bash and zsh scripts do.
 */
 
-use super::model::{Model, Positional, Values, name_kind, q, values};
+use super::model::{Model, Positional, SESSION_FLAGS, Values, name_kind, q, values};
 use crate::cmd::help::{Arg, Flag};
 
 /// The fish script: `complete` lines whose conditions read the words before
@@ -59,6 +59,19 @@ function __sso_config_words
     string join ' ' -- $out
 end
 
+# Profile, session, region, account or role names, asked from sso-config at
+# each TAB, with the session flags already on the line.
+function __sso_config_names
+    set -l tokens (commandline -opc)
+    set -l sess
+    for i in (seq 2 (math (count $tokens) - 1))
+        if contains -- $tokens[$i] {session_flags}
+            set -a sess $tokens[$i] $tokens[(math $i + 1)]
+        end
+    end
+    command sso-config __complete $argv[1] $sess 2>/dev/null
+end
+
 # The words so far are exactly these.
 function __sso_config_is
     set -l have (__sso_config_words)
@@ -92,6 +105,7 @@ complete -c sso-config -n '__sso_config_words --program >/dev/null' -a '(__sso_c
         values = list(m.flags_with(false)),
         optional = list(m.flags_with(true)),
         anywhere = list(m.anywhere_names()),
+        session_flags = SESSION_FLAGS.join(" "),
         program_keys = {
             let keys: Vec<String> = m
                 .positionals()
@@ -174,7 +188,7 @@ complete -c sso-config -n '__sso_config_words --program >/dev/null' -a '(__sso_c
                 Values::Names(list) => line.push_str(&format!(
                     " -x -a {}",
                     q(&format!(
-                        "(command sso-config __complete {list} 2>/dev/null | string replace -r '$' '\\t{}')",
+                        "(__sso_config_names {list} | string replace -r '$' '\\t{}')",
                         name_kind(list)
                     ))
                 )),

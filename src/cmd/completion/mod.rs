@@ -12,6 +12,13 @@ does: global and session flags may come before the command word, any other
 flag there starts the bare `generate`, a flag's value is skipped (an
 optional one, `--write [FILE]`, only when it does not start with `-`), and
 `exec`'s COMMAND and what follows are completed as that command.
+
+Account ids (`--account-id`) and role names (`--role-name`) come from the
+session's listing cache (`app::listing`) through `sso-config __complete
+accounts|roles [SESSION FLAGS]`, the scripts passing on the session flags
+already on the line. A listing older than an hour is fetched again when a
+token is at hand; a TAB never logs in or asks anything (`__complete` runs as
+with `--no-input`), and if the fetch fails the older listing still completes.
 */
 
 mod bash;
@@ -20,12 +27,17 @@ mod model;
 mod zsh;
 
 use crate::app::context::Ctx;
+use crate::app::listing;
+use crate::app::session::{self, SessionFlags};
+use crate::app::token::LoginOptions;
 use crate::aws::endpoint;
-use crate::cmd::args::{self, Parser};
+use crate::cmd::args::{self, Global, Parser};
 use crate::cmd::help::CommandDoc;
 use crate::cmd::output;
 use crate::error::{Error, Result};
+use crate::portal::AccountInfo;
 use crate::store::config::Config;
+use crate::store::listing_cache;
 use model::Model;
 
 /// `completion` help.
@@ -51,13 +63,15 @@ Examples:
 pub enum Args {
     /// `completion SHELL`: the script.
     Script(String),
-    /// Hidden `__complete profiles|sessions|regions`: names, one per line.
+    /// Hidden `__complete profiles|sessions|regions|accounts|roles`: names,
+    /// one per line.
     Names(String),
 }
 
-/// Parses the one argument of `completion` (`hidden` false) or `__complete`;
-/// `None` for `--help`.
-pub fn parse(p: &mut Parser, hidden: bool) -> Result<Option<Args>> {
+/// Parses the one argument of `completion` (`hidden` false) or `__complete`
+/// (which also takes the session flags of the line being completed); `None`
+/// for `--help`.
+pub fn parse(p: &mut Parser, hidden: bool, global: &mut Global) -> Result<Option<Args>> {
     let arg = match args::next(p)? {
         Some(args::Tok::Help) => return Ok(None),
         Some(args::Tok::Value(v)) => args::string(v)?,
@@ -69,10 +83,13 @@ pub fn parse(p: &mut Parser, hidden: bool) -> Result<Option<Args>> {
             ));
         }
     };
-    match args::next(p)? {
-        Some(args::Tok::Help) => return Ok(None),
-        Some(extra) => return Err(args::unexpected(extra)),
-        None => {}
+    loop {
+        match args::next(p)? {
+            Some(args::Tok::Help) => return Ok(None),
+            Some(args::Tok::Flag(name)) if hidden && global.accept(&name, p)? => {}
+            Some(extra) => return Err(args::unexpected(extra)),
+            None => break,
+        }
     }
     Ok(Some(if hidden {
         Args::Names(arg)
@@ -82,13 +99,50 @@ pub fn parse(p: &mut Parser, hidden: bool) -> Result<Option<Args>> {
 }
 
 /// Prints the script or the names; `commands` are all of them (`cmd::COMMANDS`).
-pub fn run(ctx: &Ctx, a: Args, commands: &[CommandDoc]) -> Result<()> {
+pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args, commands: &[CommandDoc]) -> Result<()> {
     let text = match a {
         Args::Script(shell) => script(&shell, commands)?,
         Args::Names(what) if what == "regions" => lines(regions()),
+        Args::Names(what) if what == "accounts" || what == "roles" => {
+            listed(ctx, sel, what == "roles")?
+        }
         Args::Names(what) => names(&Config::load(&ctx.paths.config)?, &what)?,
     };
     output::write_stdout(text.as_bytes())
+}
+
+/// Account ids (or role names) of the session `sel` names, from its listing.
+fn listed(ctx: &Ctx, sel: &SessionFlags, roles: bool) -> Result<String> {
+    let cfg = Config::load(&ctx.paths.config)?;
+    let session = session::resolve_session(ctx, &cfg, sel)?;
+    let listing = match listing::cached(ctx, &session) {
+        Some((l, age)) if age < listing_cache::FRESH_FOR => l,
+        stale => {
+            let all = |_: &AccountInfo| true;
+            let login = LoginOptions::default();
+            let fetched =
+                listing::accounts_and_roles(ctx, &cfg, &session, &login, &all, &|_, _| {});
+            match (fetched, stale) {
+                (Ok(l), _) => l,
+                (Err(_), Some((l, _))) => l,
+                (Err(e), None) => return Err(e),
+            }
+        }
+    };
+    let mut names: Vec<&str> = if roles {
+        listing
+            .iter()
+            .flat_map(|ar| ar.roles.iter().map(String::as_str))
+            .collect()
+    } else {
+        listing
+            .iter()
+            .map(|ar| ar.account.account_id.as_str())
+            .collect()
+    };
+    names.sort_unstable();
+    names.dedup();
+    Ok(lines(names))
 }
 
 /// The script for `shell`.

@@ -28,16 +28,24 @@ pub fn values(f: &Flag) -> Values {
         ("--profile", _) => Values::Names("profiles"),
         ("--sso-session", _) => Values::Names("sessions"),
         ("--region" | "--sso-region", _) => Values::Names("regions"),
+        ("--account-id", _) => Values::Names("accounts"),
+        ("--role-name", _) => Values::Names("roles"),
         (_, Arg::Required("FILE") | Arg::Optional("FILE")) => Values::Files,
         _ => Values::Typed,
     }
 }
+
+/// The session flags a script passes on to `__complete` (with their values),
+/// so that account and role names are those of the session on the line.
+pub const SESSION_FLAGS: [&str; 4] = ["--sso-session", "--profile", "--start-url", "--sso-region"];
 
 /// How fish describes a name of a `__complete` list.
 pub fn name_kind(list: &str) -> &'static str {
     match list {
         "profiles" => "profile",
         "sessions" => "sso-session",
+        "accounts" => "account",
+        "roles" => "role",
         _ => "region",
     }
 }

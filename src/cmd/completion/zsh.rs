@@ -4,7 +4,9 @@ The zsh script: `_sso-config`, loadable both ways zsh users load completions
 `compinit`), with descriptions through `_describe`.
 */
 
-use super::model::{Model, Positional, alias_arms, flag_arms, program_keys, q, value_arms};
+use super::model::{
+    Model, Positional, SESSION_FLAGS, alias_arms, flag_arms, program_keys, q, value_arms,
+};
 
 /// `name:description` entries for zsh's `_describe` (a `:` in the name escaped).
 fn described<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
@@ -36,9 +38,7 @@ pub fn script(m: &Model) -> String {
         m,
         |w| format!("compadd -- {}", w.join(" ")),
         // Asked from sso-config at each TAB.
-        |list| {
-            format!("compadd -- ${{(f)\"$(command sso-config __complete {list} 2>/dev/null)\"}}")
-        },
+        |list| format!("_sso-config_names {list}"),
         "_files",
     );
     let mut positional = String::new();
@@ -60,6 +60,19 @@ pub fn script(m: &Model) -> String {
 # zsh completion for sso-config, made from its help by 'sso-config completion zsh'.
 # Install it as _sso-config in a folder of $fpath before compinit runs, or
 # load it after compinit with: source <(sso-config completion zsh)
+
+# Profile, session, region, account or role names, asked from sso-config at
+# each TAB, with the session flags already on the line.
+_sso-config_names() {{
+    local -a sess
+    local i
+    for (( i = 2; i + 1 < CURRENT; i++ )); do
+        case ${{words[i]}} in
+        ({session_flags}) sess+=( ${{words[i]}} ${{words[i+1]}} ) ;;
+        esac
+    done
+    compadd -- ${{(f)"$(command sso-config __complete $1 $sess 2>/dev/null)"}}
+}}
 
 _sso-config() {{
     local cur=${{words[CURRENT]}} cmd= key= w flag i skip=0 program=0 endopts=0
@@ -141,5 +154,6 @@ fi
         optional = words(m.flags_with(true)),
         anywhere_names = words(m.anywhere_names()),
         program_keys = program_keys(m),
+        session_flags = SESSION_FLAGS.join("|"),
     )
 }
