@@ -51,7 +51,10 @@ Examples:
 /// `console` and `check` (their usage says `[ROLE OPTIONS]`).
 pub const ROLE_HELP: &str = "\
 Role options (credential-process, export, exec, console, check): which account
-and role, by a profile or by a session and ids.
+and role, by a profile or by a session and ids. On a terminal, with none of
+them (and no AWS_PROFILE), export, exec, console and credential-process --login
+show the session's accounts and roles to pick from (type to filter, arrows,
+Enter; Esc cancels with exit 130); --no-input turns that off.
   --profile P            a profile with sso_account_id and sso_role_name
                          (default: AWS_PROFILE)
   --account-id ID        the account, with a session ('sso-config help session')

@@ -121,7 +121,9 @@ Files:
   ~/.aws/sso/cache/           tokens and client registrations, shared with the AWS CLI v2
   ~/.aws/cli/cache/           role credentials, shared with the AWS CLI
   ~/.aws/sso-config/          this tool's own state: locks, the sessions logins
-                              remembered, a copy of the config file
+                              remembered, a copy of the config file, and each
+                              session's last account listing (listings/, kept
+                              an hour for roles, completion and the picker)
 
 Every file is written atomically (a temporary file renamed over it); folders the
 tool creates are mode 0700, cache files 0600.
@@ -134,6 +136,7 @@ Exit status:
   1    a runtime error: network, an AWS API, a file
   2    a usage or configuration error: a flag, a profile, a session, a config file
   3    a login is needed: no token, or an expired one that cannot be refreshed
+  130  the role picker was cancelled (Esc or Ctrl-C)
 'exec' exits with its command's status; 'check' exits 0, 1 or 3 with its verdict.
 Errors are one line on stderr, starting with 'sso-config: '.
 ";
