@@ -47,15 +47,19 @@ pub enum Choice {
 /// Shows the picker when on a terminal (and not `--no-input`); else the
 /// usage error naming the flags. Esc is `Error::Exit(130)`.
 pub fn pick(ctx: &Ctx, sel: &SessionFlags) -> Result<Choice> {
+    pick_with(ctx, sel, &LoginOptions::default())
+}
+
+/// [`pick`], logging in (when the listing needs a token) with `login`.
+fn pick_with(ctx: &Ctx, sel: &SessionFlags, login: &LoginOptions) -> Result<Choice> {
     if !ctx.interactive() {
         return Err(role::no_role_named());
     }
     let cfg = Config::load(&ctx.paths.config)?;
     let session = session::resolve_session(ctx, &cfg, sel)?;
-    let login = LoginOptions::default();
     let all = |_: &crate::portal::AccountInfo| true;
     let listing = output::with_progress("roles", |progress| {
-        listing::recent_accounts_and_roles(ctx, &cfg, &session, &login, &all, false, progress)
+        listing::recent_accounts_and_roles(ctx, &cfg, &session, login, &all, false, progress)
     })?;
     let named = listing::role_profiles(&cfg, &session);
     let mut items: Vec<Item> = Vec::new();
@@ -109,7 +113,7 @@ pub fn fill(ctx: &Ctx, sel: &mut SessionFlags, role: &mut RoleFlags) -> Result<(
     if named || !ctx.interactive() {
         return Ok(());
     }
-    match pick(ctx, sel)? {
+    match pick_with(ctx, sel, &role.login_options)? {
         Choice::Profile(p) => sel.profile = Some(p),
         Choice::Role {
             session,
