@@ -45,13 +45,9 @@ pub enum Choice {
 }
 
 /// Shows the picker when on a terminal (and not `--no-input`); else the
-/// usage error naming the flags. Esc is `Error::Exit(130)`.
-pub fn pick(ctx: &Ctx, sel: &SessionFlags) -> Result<Choice> {
-    pick_with(ctx, sel, &LoginOptions::default())
-}
-
-/// [`pick`], logging in (when the listing needs a token) with `login`.
-fn pick_with(ctx: &Ctx, sel: &SessionFlags, login: &LoginOptions) -> Result<Choice> {
+/// usage error naming the flags. Esc is `Error::Exit(130)`. A login the
+/// listing needs is made with `login`.
+pub fn pick(ctx: &Ctx, sel: &SessionFlags, login: &LoginOptions) -> Result<Choice> {
     if !ctx.interactive() {
         return Err(role::no_role_named());
     }
@@ -113,7 +109,7 @@ pub fn fill(ctx: &Ctx, sel: &mut SessionFlags, role: &mut RoleFlags) -> Result<(
     if named || !ctx.interactive() {
         return Ok(());
     }
-    match pick_with(ctx, sel, &role.login_options)? {
+    match pick(ctx, sel, &role.login_options)? {
         Choice::Profile(p) => sel.profile = Some(p),
         Choice::Role {
             session,
