@@ -4,8 +4,10 @@
 # ~/.aws/config. Everything happens in a throw-away HOME.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=target/release/sso-config
-fake=target/release/fake-idc
+# SSO_CONFIG_BIN and FAKE_IDC run other builds through the same flow
+# (`make dist-check` runs the aarch64 binary under qemu-user).
+bin=${SSO_CONFIG_BIN:-target/release/sso-config}
+fake=${FAKE_IDC:-target/release/fake-idc}
 
 home=$(mktemp -d)
 exec 3< <(exec "$fake" serve --sample --until-killed 2>/dev/null)
