@@ -116,15 +116,9 @@ fn no_picker_with_no_input_off_a_terminal_or_with_a_role_named() {
     r.code(2);
     assert!(!r.stderr.contains(TITLE), "{}", r.stderr);
     // A role named by flags: no picker on a terminal either.
-    let r = t.run_on_terminal(&[
-        "export",
-        "--sso-session",
-        "corp",
-        "--account-id",
-        "111122223333",
-        "--role-name",
-        "Billing",
-    ]);
+    let mut export = BILLING_BY_FLAGS;
+    export[0] = "export";
+    let r = t.run_on_terminal(&export);
     r.code(0);
     assert!(!r.stderr.contains(TITLE), "{}", r.stderr);
     assert_eq!(t.fake.hits("ListAccountRoles"), 0);
