@@ -254,11 +254,11 @@ fn rfc3339(ms: u64) -> String {
 /// The credentials of `snap` are exactly what the fake handed out.
 #[track_caller]
 fn fakes_credentials(w: &World, snap: &Snap, role: &str) {
-    let key = var(snap, "AWS_ACCESS_KEY_ID").expect("AWS_ACCESS_KEY_ID");
+    let key = var(snap, "AWS_ACCESS_KEY_ID").unwrap_or_else(|| panic!("no key: {snap:?}"));
     let issued =
         w.t.fake
             .issued_credentials(key)
-            .expect("a key the fake issued");
+            .unwrap_or_else(|| panic!("{key}: not the fake's"));
     assert_eq!(issued.role_name, role);
     assert_eq!(
         var(snap, "AWS_SECRET_ACCESS_KEY"),
@@ -441,6 +441,15 @@ fn a_hostile_profile_name_runs_nothing() {
         fakes_credentials(&w, &snaps[1], "Billing");
         status(&snaps[2], "2", shell);
         assert_eq!(managed(&snaps[2]), managed(&snaps[1]), "{shell}");
+        // Only the typed name's error: the record (which holds the hostile
+        // name) was read back without a warning.
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{shell}: {}", run.stderr);
+        assert!(
+            lines[0].starts_with("sso-config: profile 'nope\\n$(touch pwned4)"),
+            "{}",
+            lines[0]
+        );
         w.nothing_ran();
     }
 }
@@ -668,4 +677,80 @@ fn powershell_script_and_code_are_well_formed() {
     fakes_credentials(&w, &snap, "Billing");
     assert!(snap.contains_key("_SSO_CONFIG_ASSUMED"));
     w.nothing_ran();
+}
+
+#[test]
+fn a_role_by_ids_is_exported_and_named_account_slash_role() {
+    let w = World::new("assume_ids");
+    for shell in shells() {
+        let ids: &[&str] = &["--account-id", "111122223333", "--role-name", "Billing"];
+        let mut export = vec!["--export"];
+        export.extend(ids);
+        let steps = [
+            // No profile names the role: exported, with or without --export.
+            Step::Call("sso-assume", ids),
+            Step::Call("sso-assume", &export),
+        ];
+        let (run, snaps) = w.steps(shell, "", "", &steps, &[("AWS_PROFILE", "ro")]);
+        for snap in &snaps {
+            status(snap, "0", &format!("{shell}: {}", run.stderr));
+            fakes_credentials(&w, snap, "Billing");
+            assert_eq!(
+                var(snap, "SSO_CONFIG_PROFILE"),
+                Some("111122223333/Billing")
+            );
+            assert_eq!(var(snap, "AWS_PROFILE"), None, "{shell}");
+        }
+    }
+}
+
+/// `script` runs `c` with stdin and stderr on a pseudo-terminal.
+fn on_terminal(c: Command) -> Command {
+    let line = std::iter::once(c.get_program())
+        .chain(c.get_args())
+        .map(|a| sh_quote(&a.to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut s = Command::new("script");
+    s.args(["-qec", &line, "/dev/null"])
+        .env_clear()
+        .envs(c.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .current_dir(c.get_current_dir().unwrap())
+        .stdin(Stdio::null());
+    s
+}
+
+#[test]
+fn export_logs_in_on_a_terminal_and_never_off_one() {
+    for shell in shells() {
+        let w = World::new("assume_login");
+        std::fs::remove_file(w.t.token_file("corp")).unwrap();
+        let steps = [Step::Call("sso-assume", &["--export", "ro"])];
+        // Off a terminal: the login error, one line, nothing set.
+        let (run, snaps) = w.steps(shell, "", "", &steps, &[]);
+        status(&snaps[0], "3", shell);
+        assert_eq!(var(&snaps[0], "AWS_ACCESS_KEY_ID"), None);
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{shell}: {}", run.stderr);
+        assert!(
+            lines[0].contains("run: sso-config login --profile ro"),
+            "{}",
+            lines[0]
+        );
+        // On a terminal: the device-code prompt on the terminal (shown while
+        // the login waits for its approval), then the keys.
+        w.t.fake.set_device_approval(DeviceApproval::AfterPolls(1));
+        let (mut c, dir) = w.steps_command(shell, "", "", &steps, &[], on_terminal);
+        let run = Run::new(format!("{c:?}"), c.output().unwrap());
+        run.code(0);
+        let snaps = read_snaps(&dir, 1);
+        status(&snaps[0], "0", shell);
+        assert!(
+            run.stdout.contains("to log in, open this URL"),
+            "{}",
+            run.stdout
+        );
+        fakes_credentials(&w, &snaps[0], "Billing");
+        assert_eq!(w.t.fake.hits("StartDeviceAuthorization"), 1);
+    }
 }

@@ -89,14 +89,14 @@ pub enum Shell {
     /// fish (3.0 and later).
     Fish,
     /// PowerShell (pwsh, Windows PowerShell).
-    PowerShell,
+    Pwsh,
 }
 
 const SHELLS: [(&str, Shell); 4] = [
     ("bash", Shell::Bash),
     ("zsh", Shell::Zsh),
     ("fish", Shell::Fish),
-    ("powershell", Shell::PowerShell),
+    ("powershell", Shell::Pwsh),
 ];
 
 impl Shell {
@@ -125,7 +125,7 @@ impl Shell {
         match self {
             Shell::Bash | Shell::Zsh => shell::quote(v),
             Shell::Fish => fish_quote(v),
-            Shell::PowerShell => powershell_quote(v),
+            Shell::Pwsh => powershell_quote(v),
         }
     }
 }
@@ -283,7 +283,7 @@ fn script(shell: Shell, name: &str, path: &str) -> String {
 end
 "
         ),
-        Shell::PowerShell => format!(
+        Shell::Pwsh => format!(
             "function global:{name} {{
     $Env:{record} = $global:{record}
     $ok = $false
@@ -556,8 +556,8 @@ fn set_line(shell: Shell, name: &str, value: &str, exported: bool) -> String {
         (Shell::Zsh, false) => format!("typeset -g {name}={v}"),
         (Shell::Fish, true) => format!("set -gx {name} {v}"),
         (Shell::Fish, false) => format!("set -g {name} {v}"),
-        (Shell::PowerShell, true) => format!("$Env:{name} = {v}"),
-        (Shell::PowerShell, false) => format!("$global:{name} = {v}"),
+        (Shell::Pwsh, true) => format!("$Env:{name} = {v}"),
+        (Shell::Pwsh, false) => format!("$global:{name} = {v}"),
     }
 }
 
@@ -567,8 +567,8 @@ fn unset_line(shell: Shell, name: &str, exported: bool) -> String {
         (Shell::Bash | Shell::Zsh, _) => format!("unset {name}"),
         // The global only: a universal variable of the same name stays.
         (Shell::Fish, _) => format!("set -e -g {name}"),
-        (Shell::PowerShell, true) => format!("$Env:{name} = $null"),
-        (Shell::PowerShell, false) => format!("$global:{name} = $null"),
+        (Shell::Pwsh, true) => format!("$Env:{name} = $null"),
+        (Shell::Pwsh, false) => format!("$global:{name} = $null"),
     }
 }
 
@@ -577,7 +577,7 @@ fn unset_line(shell: Shell, name: &str, exported: bool) -> String {
 fn help_code(shell: Shell) -> String {
     let text = shell.quote(USAGE.trim_end());
     match shell {
-        Shell::PowerShell => format!("Write-Output {text}\n"),
+        Shell::Pwsh => format!("Write-Output {text}\n"),
         _ => format!("printf '%s\\n' {text}\n"),
     }
 }
@@ -635,10 +635,13 @@ mod tests {
                 assert!(!matches!(e, Error::UnknownFlag(_)), "{flag}: {msg}");
             }
         }
-        assert!(matches!(
-            parse_words(&["bash", "--name", "x"]).unwrap_err(),
-            Error::UnknownFlag(_)
-        ));
+        // Flags of shell-init and other commands are not the function's.
+        for other in ["--name", "--format", "--write"] {
+            assert!(matches!(
+                parse_words(&["bash", other, "x"]).unwrap_err(),
+                Error::UnknownFlag(_)
+            ));
+        }
     }
 
     #[test]
@@ -688,7 +691,7 @@ mod tests {
         let fish = code(Shell::Fish, &changes, &env);
         assert!(fish.starts_with(&format!("set -gx AWS_PROFILE {}\n", fish_quote(hostile))));
         assert!(fish.contains("\nset -e -g AWS_SESSION_TOKEN\n"));
-        let ps = code(Shell::PowerShell, &changes, &env);
+        let ps = code(Shell::Pwsh, &changes, &env);
         assert!(ps.starts_with(&format!(
             "$Env:AWS_PROFILE = {}\n",
             powershell_quote(hostile)
