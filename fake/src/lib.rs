@@ -86,6 +86,21 @@ pub struct IssuedToken {
     pub client_secret_expires_at: u64,
 }
 
+/// Role credentials the fake handed out (see [`Fake::issued_credentials`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedRoleCredentials {
+    /// The secret access key.
+    pub secret_access_key: String,
+    /// The session token.
+    pub session_token: String,
+    /// When they expire, in epoch milliseconds.
+    pub expires_at_ms: u64,
+    /// The account they act in.
+    pub account_id: String,
+    /// The role.
+    pub role_name: String,
+}
+
 /// A running fake Identity Center. Dropping it stops the listener.
 pub struct Fake {
     server: Server,
@@ -306,6 +321,20 @@ impl Fake {
             client_secret,
             client_secret_expires_at,
         }
+    }
+
+    /// The role credentials GetRoleCredentials or AssumeRole handed out with
+    /// `access_key_id`, so a test can compare what a client shows with what it was given.
+    pub fn issued_credentials(&self, access_key_id: &str) -> Option<IssuedRoleCredentials> {
+        let st = self.state();
+        let c = st.credentials.get(access_key_id)?;
+        Some(IssuedRoleCredentials {
+            secret_access_key: c.secret_access_key.clone(),
+            session_token: c.session_token.clone(),
+            expires_at_ms: c.expires_at_ms,
+            account_id: c.account_id.clone(),
+            role_name: c.role_name.clone(),
+        })
     }
 
     /// Every access token issued so far stops working (401 at the portal); refresh tokens

@@ -10,6 +10,7 @@ Notes and warnings for the user go through `util::log`.
 */
 
 pub mod admin;
+pub mod assume;
 pub mod chain;
 pub mod check;
 pub mod console;

@@ -282,13 +282,27 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// The path of this binary ([`program_path`]), quoted as the first word of a
-/// `credential_process` line. A path that is not UTF-8 or holds a control
-/// character (a newline would end the INI value) cannot be written.
+/// `credential_process` line.
 fn self_path(inv: &Invocation, env: &Env) -> Result<String> {
+    let path = command_path(
+        inv,
+        env,
+        "--style credential-process",
+        "no credential_process line",
+    )?;
+    Ok(shell::quote(&path))
+}
+
+/// The path of this binary ([`program_path`]) for a command line that runs
+/// it later: a `credential_process` line, the shell function of `shell-init`.
+/// A path that is not UTF-8 or holds a control character (a newline would end
+/// an INI value or a shell command) cannot be written; the error starts with
+/// `context` and says that `what` can name it.
+pub fn command_path(inv: &Invocation, env: &Env, context: &str, what: &str) -> Result<String> {
     let path = program_path(inv, env);
     let refuse = |why: &str| {
         Error::Config(format!(
-            "--style credential-process: the path of this binary {} {why}, so no credential_process line can name it; move the binary",
+            "{context}: the path of this binary {} {why}, so {what} can name it; move the binary",
             text::shown(&path.to_string_lossy())
         ))
     };
@@ -296,7 +310,7 @@ fn self_path(inv: &Invocation, env: &Env) -> Result<String> {
     if text::first_control(path).is_some() {
         return Err(refuse("has a control character"));
     }
-    Ok(shell::quote(path))
+    Ok(path.to_string())
 }
 
 /// The `[sso-session]` section's keys.

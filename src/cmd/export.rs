@@ -263,7 +263,7 @@ fn render_quotable(format: ExportFormat, c: &Credentials, t: &RoleTarget) -> Str
 /// PowerShell single quotes: a quote is doubled, and PowerShell takes the
 /// typographic single quotes (U+2018–U+201B) for `'` too, so those are doubled
 /// as well; nothing else is special, line breaks included.
-fn powershell_quote(v: &str) -> String {
+pub fn powershell_quote(v: &str) -> String {
     let mut out = String::from("'");
     for ch in v.chars() {
         if matches!(ch, '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}') {
@@ -276,7 +276,7 @@ fn powershell_quote(v: &str) -> String {
 }
 
 /// fish single quotes: only `\` and `'` are special.
-fn fish_quote(v: &str) -> String {
+pub fn fish_quote(v: &str) -> String {
     format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 

@@ -43,6 +43,7 @@ Commands:
   check                diagnose the session, token and access
   admin                Identity Center administration: lookup, assignments (SigV4)
   completion           print a bash, zsh or fish completion script
+  shell-init           print sso-assume, a function that switches role in the shell
   help                 help for a command or a topic
 Aliases: env = export, run-as = exec.
 
@@ -109,6 +110,12 @@ Environment variables:
   AWS_SSO_DISABLE_BROWSER       1 or true: never open a browser (as --no-browser)
   BROWSER                       the browser to open for a login
   NO_COLOR                      no colour on stderr
+
+Set in the shell by sso-assume ('sso-config help shell-init'):
+  SSO_CONFIG_PROFILE            the profile (or ACCOUNT_ID/ROLE) it switched to, for
+                                prompts
+  _SSO_CONFIG_ASSUMED           what it set and your values to put back (a shell
+                                variable, not exported; read by 'sso-config __assume')
 ";
 
 /// `help files`.
@@ -527,8 +534,18 @@ mod tests {
         let all: Vec<&str> = all_flags().iter().map(|f| f.name).collect();
         for c in &COMMANDS {
             let own: Vec<&str> = c.flags().iter().map(|f| f.name).collect();
-            // `completion` tells which flags' values it completes.
-            let allowed = if c.name() == "completion" { &all } else { &own };
+            // `completion` tells which flags' values it completes;
+            // `shell-init` describes the flags its shell function takes.
+            let function: Vec<&str> = own
+                .iter()
+                .copied()
+                .chain(crate::cmd::shell_init::function_flags())
+                .collect();
+            let allowed = match c.name() {
+                "completion" => &all,
+                "shell-init" => &function,
+                _ => &own,
+            };
             for flag in mentioned_flags(c.usage) {
                 assert!(
                     allowed.contains(&flag),

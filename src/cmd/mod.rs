@@ -28,6 +28,7 @@ mod man;
 mod output;
 mod picker;
 mod roles;
+mod shell_init;
 
 use std::ffi::OsString;
 
@@ -60,7 +61,7 @@ pub const VERSION: &str = concat!(
 /// Every command, in the order of the top-level help: its words (name, then
 /// aliases) and its help text. `help`, the man page, completion and the
 /// "did you mean" hints read this table.
-pub const COMMANDS: [CommandDoc; 12] = [
+pub const COMMANDS: [CommandDoc; 13] = [
     doc(&["generate"], generate::USAGE),
     doc(&["login"], login::USAGE),
     doc(&["logout"], logout::USAGE),
@@ -72,6 +73,7 @@ pub const COMMANDS: [CommandDoc; 12] = [
     doc(&["check"], check::USAGE),
     doc(&["admin"], admin::USAGE),
     doc(&["completion"], completion::USAGE),
+    doc(&["shell-init"], shell_init::USAGE),
     doc(&["help"], help::USAGE),
 ];
 
@@ -115,6 +117,10 @@ pub enum Command {
     Completion(completion::Args),
     /// `admin lookup|assignments|whoami`.
     Admin(admin::Args),
+    /// `shell-init SHELL`.
+    ShellInit(shell_init::Args),
+    /// Hidden `__assume SHELL …`: the code the shell function evaluates.
+    Assume(shell_init::Assume),
     /// Hidden `__man`: the man page, rendered from the help texts.
     Man,
 }
@@ -136,6 +142,8 @@ impl Command {
             Command::Check(a) => check::run(ctx, sel, a),
             Command::Completion(a) => completion::run(ctx, sel, a, &COMMANDS),
             Command::Admin(a) => admin::run(ctx, sel, a),
+            Command::ShellInit(a) => shell_init::run(ctx, a, program),
+            Command::Assume(a) => shell_init::assume(ctx, sel, a),
             Command::Man => print(&man::page(&COMMANDS)),
         }
     }
@@ -185,6 +193,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli> {
             completion::parse(p, name == "__complete", g).map(|a| a.map(Command::Completion))
         }
         "admin" => admin::parse(p, g).map(|a| a.map(Command::Admin)),
+        "shell-init" => shell_init::parse(p).map(|a| a.map(Command::ShellInit)),
+        // Hidden: what the shell function of `shell-init` runs.
+        "__assume" => shell_init::parse_assume(p, g).map(|a| Some(Command::Assume(a))),
         // Hidden: the man page, for `make man`.
         "__man" => args::flags(p, g, |_, _| Ok(false)).map(|done| done.then_some(Command::Man)),
         other => {
@@ -198,6 +209,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli> {
     let command = parsed.map_err(flag_hint(name))?;
     let usage = match name {
         "__complete" | "__man" => USAGE,
+        "__assume" => shell_init::USAGE,
         _ => help_for(name)?,
     };
     Ok(cli(global, usage, command))
@@ -208,18 +220,26 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli> {
 fn flag_hint(name: &str) -> impl FnOnce(Error) -> Error + '_ {
     move |e| match e {
         Error::UnknownFlag(flag) => {
-            let known = COMMANDS
-                .iter()
-                .find(|c| c.words.contains(&name))
-                .map(CommandDoc::flags)
-                .unwrap_or_default();
+            // The shell function's flags are the hidden `__assume`'s.
+            let known: Vec<&str> = match name {
+                "__assume" => shell_init::function_flags(),
+                _ => COMMANDS
+                    .iter()
+                    .find(|c| c.words.contains(&name))
+                    .map(CommandDoc::flags)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|f| f.name)
+                    .collect(),
+            };
             let hint = if flag.starts_with("--") {
-                suggest::hint(&flag, known.iter().map(|f| f.name), false)
+                suggest::hint(&flag, known, false)
             } else {
                 String::new()
             };
             let cmd = match name {
                 "__complete" => "completion",
+                "__assume" => "shell-init",
                 other => other,
             };
             Error::Usage(format!(

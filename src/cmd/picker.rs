@@ -30,7 +30,7 @@ use crate::util::text::escape_control;
 
 /// What the user picked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Choice {
+enum Choice {
     /// A profile of the config file names this account × role.
     Profile(String),
     /// No profile does: the session and ids.
@@ -47,7 +47,7 @@ pub enum Choice {
 /// Shows the picker when on a terminal (and not `--no-input`); else the
 /// usage error naming the flags. Esc is `Error::Exit(130)`. A login the
 /// listing needs is made with `login`.
-pub fn pick(ctx: &Ctx, sel: &SessionFlags, login: &LoginOptions) -> Result<Choice> {
+fn pick(ctx: &Ctx, sel: &SessionFlags, login: &LoginOptions) -> Result<Choice> {
     if !ctx.interactive() {
         return Err(role::no_role_named());
     }
@@ -109,6 +109,13 @@ pub fn fill(ctx: &Ctx, sel: &mut SessionFlags, role: &mut RoleFlags) -> Result<(
     if named || !ctx.interactive() {
         return Ok(());
     }
+    ask(ctx, sel, role)
+}
+
+/// Asks with the picker (whatever `AWS_PROFILE` says: `sso-assume` with no
+/// profile always asks) and puts the answer into `sel` and `role`: the
+/// profile that names the role, or the session and ids.
+pub fn ask(ctx: &Ctx, sel: &mut SessionFlags, role: &mut RoleFlags) -> Result<()> {
     match pick(ctx, sel, &role.login_options)? {
         Choice::Profile(p) => sel.profile = Some(p),
         Choice::Role {
