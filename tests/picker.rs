@@ -29,8 +29,7 @@ fn export_picks_a_role_by_filter_arrow_and_enter_from_the_listing() {
     let keys = format!("manage{DOWN}\r");
     let r = t.type_on_terminal(
         &format!("cd {} && {line}", sh_quote(&t.root.to_string_lossy())),
-        TITLE,
-        keys.as_bytes(),
+        &[(TITLE, keys.as_bytes())],
     );
     r.code(0);
     assert!(r.stdout.contains("rc=0"), "{}", r.stdout);
@@ -51,8 +50,7 @@ fn export_picks_a_role_by_filter_arrow_and_enter_from_the_listing() {
     let keys = "sandbox\r";
     let r = t.type_on_terminal(
         &format!("cd {} && {line}", sh_quote(&t.root.to_string_lossy())),
-        TITLE,
-        keys.as_bytes(),
+        &[(TITLE, keys.as_bytes())],
     );
     r.code(0);
     assert_eq!(t.fake.hits("ListAccountRoles"), accounts);
@@ -72,8 +70,7 @@ fn a_picked_role_with_a_profile_is_used_through_that_profile() {
     let dir = sh_quote(&t.root.to_string_lossy());
     let r = t.type_on_terminal(
         &format!("cd {dir} && sso-config export --format json > out.json"),
-        TITLE,
-        b"mine\r",
+        &[(TITLE, b"mine\r")],
     );
     r.code(0);
     assert!(r.stdout.contains("profile mine"), "{}", r.stdout);
@@ -89,8 +86,7 @@ fn esc_and_ctrl_c_cancel_with_130_and_restore_the_terminal() {
     for keys in [&b"\x1b"[..], b"bill\x03"] {
         let r = t.type_on_terminal(
             "sso-config exec -- echo ran; echo \"rc=$?\"; stty -a",
-            TITLE,
-            keys,
+            &[(TITLE, keys)],
         );
         r.code(0);
         assert!(r.stdout.contains("rc=130"), "{keys:?}: {}", r.stdout);
@@ -122,4 +118,50 @@ fn no_picker_with_no_input_off_a_terminal_or_with_a_role_named() {
     r.code(0);
     assert!(!r.stderr.contains(TITLE), "{}", r.stderr);
     assert_eq!(t.fake.hits("ListAccountRoles"), 0);
+}
+
+/// `sso-assume` with no profile, in a real bash on a terminal: the picker
+/// asks even though AWS_PROFILE is set; a role with a profile becomes
+/// AWS_PROFILE, one without is exported and named ACCOUNT/ROLE.
+#[test]
+fn sso_assume_without_a_profile_picks_in_the_current_shell() {
+    let t = TestEnv::new("picker_assume");
+    t.write_cli_token("corp", "2099-01-01T00:00:00Z");
+    t.write_config(&format!(
+        "{}\n[profile mine]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Billing\nregion = eu-west-2\n\n[profile other]\nsso_session = corp\n",
+        t.session_config("corp")
+    ));
+    let script = t.root.join("assume.bash");
+    std::fs::write(
+        &script,
+        "eval \"$(sso-config shell-init bash)\"\n\
+         export AWS_PROFILE=other\n\
+         sso-assume; echo \"rc=$? P=${AWS_PROFILE-} R=${AWS_REGION-} N=${SSO_CONFIG_PROFILE-}\"\n\
+         sso-assume; echo \"rc=$? P=${AWS_PROFILE-} N=${SSO_CONFIG_PROFILE-} K=${AWS_ACCESS_KEY_ID:+set}\"\n"
+            .replace("sso-config", &sh_quote(BIN)),
+    )
+    .unwrap();
+    let line = format!(
+        "bash --norc --noprofile {}",
+        sh_quote(&script.to_string_lossy())
+    );
+    // The second picker's keys are typed once the first answer is shown.
+    let steps: [(&str, &[u8]); 3] = [
+        (TITLE, b"mine\r"),
+        ("rc=0 P=mine", b""),
+        (TITLE, b"sandbox\r"),
+    ];
+    let r = t.type_on_terminal(&line, &steps);
+    r.code(0);
+    assert!(
+        r.stdout.contains("rc=0 P=mine R=eu-west-2 N=mine"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("rc=0 P= N=456789012345/AdministratorAccess K=set"),
+        "{}",
+        r.stdout
+    );
 }

@@ -163,11 +163,12 @@ impl TestEnv {
 
     /// Runs `line` (a shell command line; `sso-config` there is the binary
     /// under test) with stdin, stdout and stderr on a pseudo-terminal
-    /// (util-linux `script`), as a person at a terminal does: once the
-    /// terminal has shown `wait_for`, `keys` are typed, in one write as a
-    /// terminal sends a key's sequence. Returns what the terminal showed (as
-    /// stdout) and the exit status.
-    pub fn type_on_terminal(&self, line: &str, wait_for: &str, keys: &[u8]) -> Run {
+    /// (util-linux `script`), as a person at a terminal does: for each step,
+    /// once the terminal has shown its text (after the previous step's),
+    /// its keys are typed, in one write as a terminal sends a key's
+    /// sequence. Returns what the terminal showed (as stdout) and the exit
+    /// status.
+    pub fn type_on_terminal(&self, line: &str, steps: &[(&str, &[u8])]) -> Run {
         use std::io::{Read, Write};
         let line = line.replace("sso-config", &sh_quote(BIN));
         let mut c = self.program("script");
@@ -188,14 +189,22 @@ impl TestEnv {
             }
         });
         let mut shown = Vec::new();
-        while !String::from_utf8_lossy(&shown).contains(wait_for) {
-            match rx.recv_timeout(std::time::Duration::from_secs(60)) {
-                Ok(chunk) => shown.extend(chunk),
-                Err(_) => break,
+        let mut from = 0;
+        for (wait_for, keys) in steps {
+            loop {
+                let text = String::from_utf8_lossy(&shown[from..]).into_owned();
+                if let Some(at) = text.find(wait_for) {
+                    from += at + wait_for.len();
+                    break;
+                }
+                match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+                    Ok(chunk) => shown.extend(chunk),
+                    Err(_) => panic!("the terminal never showed {wait_for:?}:\n{text}"),
+                }
             }
+            let _ = stdin.write_all(keys);
+            let _ = stdin.flush();
         }
-        let _ = stdin.write_all(keys);
-        let _ = stdin.flush();
         while let Ok(chunk) = rx.recv() {
             shown.extend(chunk);
         }
