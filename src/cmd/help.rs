@@ -39,6 +39,7 @@ Commands:
   credential-process   credentials for a profile's credential_process
   export               credentials as shell variables, JSON or into the credentials file
   exec                 run a command with a role's credentials
+  serve                serve role credentials to SDKs and containers over loopback HTTP
   console              open the AWS console as a role
   check                diagnose the session, token and access
   admin                Identity Center administration: lookup, assignments (SigV4)
