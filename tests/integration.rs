@@ -19,6 +19,7 @@ mod policy;
 mod remembered;
 mod robust;
 mod roles;
+mod serve;
 mod throttling;
 mod trust_ini;
 mod writes;
