@@ -230,14 +230,20 @@ fn serve_answers_the_profile_and_any_role_only_with_the_token() {
     let admin_key = admin.key();
     assert_ne!(admin_key, root.key());
     assert_eq!(admin.json()["AccountId"], "111122223333");
-    assert_eq!(s.get("/role/111122223333/AdministratorAccess").key(), admin_key);
+    assert_eq!(
+        s.get("/role/111122223333/AdministratorAccess").key(),
+        admin_key
+    );
     assert_eq!(t.fake.hits("GetRoleCredentials"), 2);
 
     // Ill-formed ids are refused before anything is fetched, and never echoed.
     for (path, status) in [
         ("/role/12345/Billing", 400),
         ("/role/11112222333x/Billing", 400),
-        ("/role/111122223333/%3Cscript%3Ealert(1)%3C%2Fscript%3E", 400),
+        (
+            "/role/111122223333/%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+            400,
+        ),
         ("/role/111122223333/Bil%0d%0aX-Evil:1", 400),
         ("/role/111122223333/Billing/extra", 404),
         ("/latest/meta-data/", 404),
@@ -248,13 +254,21 @@ fn serve_answers_the_profile_and_any_role_only_with_the_token() {
             !r.body.contains("script") && !r.body.contains("Evil") && !r.body.contains("12345/"),
             "{r:?}"
         );
-        assert!(r.json()["Message"].as_str().unwrap().starts_with("sso-config serve: "));
+        assert!(
+            r.json()["Message"]
+                .as_str()
+                .unwrap()
+                .starts_with("sso-config serve: ")
+        );
     }
     // A role the user has no access to: AWS's refusal, as a JSON error.
     let denied = s.get("/role/111122223333/ReadOnlyAccess");
     assert_eq!(denied.status, 403, "{denied:?}");
     assert!(
-        denied.json()["Message"].as_str().unwrap().contains("no access to role 'ReadOnlyAccess'"),
+        denied.json()["Message"]
+            .as_str()
+            .unwrap()
+            .contains("no access to role 'ReadOnlyAccess'"),
         "{denied:?}"
     );
     assert_eq!(t.fake.hits("GetRoleCredentials"), 3);
@@ -340,7 +354,10 @@ fn the_refresher_renews_before_expiry_and_requests_never_wait() {
     let renewed = s.get("/");
     let took = asked.elapsed();
     assert_ne!(renewed.key(), "ASIACACHED");
-    assert!(took < Duration::from_secs(2), "{took:?}: the request waited");
+    assert!(
+        took < Duration::from_secs(2),
+        "{took:?}: the request waited"
+    );
     assert_eq!(t.fake.hits("GetRoleCredentials"), 1, "no fetch in its path");
     // SIGINT stops it cleanly too.
     let file = s.token_file.clone();
@@ -352,7 +369,12 @@ fn the_refresher_renews_before_expiry_and_requests_never_wait() {
 #[test]
 fn listen_takes_loopback_addresses_only() {
     let t = with_profile("serve_listen");
-    for bad in ["0.0.0.0:0", "[::]:0", "192.0.2.1:8080", "[::ffff:127.0.0.1]:0"] {
+    for bad in [
+        "0.0.0.0:0",
+        "[::]:0",
+        "192.0.2.1:8080",
+        "[::ffff:127.0.0.1]:0",
+    ] {
         t.run(["serve", "--profile", "ro", "--listen", bad])
             .code(2)
             .one_error_line("is not a loopback address");
@@ -363,7 +385,11 @@ fn listen_takes_loopback_addresses_only() {
     t.run(["serve", "--listen", "127.0.0.1:0", "--port", "1"])
         .code(2)
         .one_error_line("give one");
-    assert_eq!(t.fake.requests().len(), 0, "refused before anything is sent");
+    assert_eq!(
+        t.fake.requests().len(),
+        0,
+        "refused before anything is sent"
+    );
 
     // Another loopback address, and a token file of one's own.
     let file = t.root.join("token");
@@ -407,11 +433,23 @@ fn exec_serve_gives_the_command_an_endpoint_instead_of_keys() {
         sh_quote(out.to_str().unwrap()),
         sh_quote(done.to_str().unwrap())
     );
-    let mut c = t.command(["exec", "--serve", "--profile", "ro", "--", "sh", "-c", &script]);
+    let mut c = t.command([
+        "exec",
+        "--serve",
+        "--profile",
+        "ro",
+        "--",
+        "sh",
+        "-c",
+        &script,
+    ]);
     c.env("AWS_PROFILE", "ro")
         .env("AWS_ACCESS_KEY_ID", "AKIASTATIC")
         .env("AWS_SECRET_ACCESS_KEY", "static")
-        .env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/x");
+        .env(
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "/v2/credentials/x",
+        );
     let running = Running::spawn(c);
     let env = std::fs::read_to_string(&out).unwrap();
     let var = |k: &str| {
@@ -459,7 +497,16 @@ fn exec_serve_passes_sigterm_on_to_the_command() {
         "echo up > {}; exec sleep 60",
         sh_quote(ready.to_str().unwrap())
     );
-    let c = t.command(["exec", "--serve", "--profile", "ro", "--", "sh", "-c", &script]);
+    let c = t.command([
+        "exec",
+        "--serve",
+        "--profile",
+        "ro",
+        "--",
+        "sh",
+        "-c",
+        &script,
+    ]);
     let running = Running::spawn(c);
     assert_eq!(std::fs::read_to_string(&ready).unwrap(), "up\n");
     let pid = running.id();

@@ -132,12 +132,13 @@ pub struct Endpoint<'a> {
 }
 
 /// Whether `addr` is one `serve` may listen on: 127.0.0.0/8 or ::1.
-pub fn is_loopback(addr: &SocketAddr) -> bool {
+fn is_loopback(addr: &SocketAddr) -> bool {
     addr.ip().is_loopback()
 }
 
 impl<'a> Endpoint<'a> {
-    /// Binds `listen`, makes the token, and fetches the named role, if any
+    /// Binds `listen` (a loopback address, else a usage error before
+    /// anything else is done), makes the token, and fetches the named role, if any
     /// (logging in first when `flags` or a terminal allow, as `exec` does).
     /// Without a named role, only `/role/ACCOUNT_ID/ROLE_NAME` answers.
     pub fn start(
@@ -643,7 +644,7 @@ fn names_role(ctx: &Ctx, cfg: &Config, sel: &SessionFlags, flags: &RoleFlags) ->
 }
 
 /// The usage error for a `--listen` address that is not loopback.
-pub fn not_loopback(addr: &SocketAddr) -> Error {
+fn not_loopback(addr: &SocketAddr) -> Error {
     Error::Usage(format!(
         "--listen: {} is not a loopback address; serve listens only on 127.0.0.0/8 or ::1 (a container reaches it on the host's network)",
         addr.ip()

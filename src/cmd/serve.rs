@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use crate::app::context::Ctx;
 use crate::app::role::RoleFlags;
-use crate::app::serve::{self, Endpoint};
+use crate::app::serve::Endpoint;
 use crate::app::session::SessionFlags;
 use crate::cmd::args::{self, Global, Parser};
 use crate::cmd::export::{self, ExportFormat};
@@ -82,9 +82,7 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
                         "--listen: '{v}' is not ADDR:PORT with an IP address, e.g. 127.0.0.1:9911 or [::1]:9911"
                     ))
                 })?;
-                if !serve::is_loopback(&addr) {
-                    return Err(serve::not_loopback(&addr));
-                }
+                // Whether it is loopback is the endpoint's to check.
                 listen = Some(addr);
             }
             "port" => {
