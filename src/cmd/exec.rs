@@ -144,14 +144,15 @@ const SHADOWING: [&str; 9] = [
 /// arguments); when COMMAND ends the endpoint stops and its status is ours.
 /// This process cannot become the child as plain `exec` does: it serves.
 fn run_serving(ctx: &Ctx, sel: &SessionFlags, a: &Args) -> Result<()> {
-    // Caught before the child starts: SIGINT (from the terminal, which sends
-    // it to the command too) must not end the endpoint under the command;
-    // SIGTERM and SIGHUP, sent to us alone, are passed on. A child gets the
-    // default actions back at exec.
-    let signals = signal::catch(&[signal::SIGINT, signal::SIGTERM, signal::SIGHUP])
-        .map_err(|e| Error::Program(format!("cannot catch signals: {e}")))?;
     let listen = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
     let endpoint = Endpoint::start(ctx, sel, &a.role, listen, false)?;
+    // Caught after the start-up (Ctrl-C cancels a login in it) and before the
+    // child starts: SIGINT (from the terminal, which sends it to the command
+    // too) must not end the endpoint under the command; SIGTERM and SIGHUP,
+    // sent to us alone, are passed on. A child gets the default actions back
+    // at exec.
+    let signals = signal::catch(&[signal::SIGINT, signal::SIGTERM, signal::SIGHUP])
+        .map_err(|e| Error::Program(format!("cannot catch signals: {e}")))?;
     let Some(target) = endpoint.root() else {
         return Err(role::no_role_named());
     };

@@ -146,11 +146,12 @@ pub fn parse(p: &mut Parser, global: &mut Global) -> Result<Option<Args>> {
 /// variables (`--print-env`), say where it listens, then serve until SIGINT
 /// or SIGTERM; the token file is removed on the way out, error or not.
 pub fn run(ctx: &Ctx, sel: &SessionFlags, a: Args) -> Result<()> {
-    // Caught from the start: a signal during the first fetch stops the
-    // endpoint as soon as it would begin serving, cleanly.
+    let endpoint = Endpoint::start(ctx, sel, &a.role, a.listen, true)?;
+    // Caught once the start-up (and any login in it, which Ctrl-C must be
+    // able to cancel) is over, before the token file exists: from here a
+    // signal stops the endpoint cleanly, even before it begins serving.
     let signals = signal::catch(&[signal::SIGINT, signal::SIGTERM])
         .map_err(|e| Error::Program(format!("cannot catch SIGINT and SIGTERM: {e}")))?;
-    let endpoint = Endpoint::start(ctx, sel, &a.role, a.listen, true)?;
     let token_file = a.token_file.map(|p| std::path::absolute(&p).unwrap_or(p));
     let token_file = endpoint.write_token_file(token_file)?;
     let url = endpoint.url();
