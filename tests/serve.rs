@@ -329,15 +329,15 @@ fn expiration_in(secs: i64) -> String {
 #[test]
 fn the_refresher_renews_before_expiry_and_requests_never_wait() {
     let t = with_profile("serve_refresh");
-    // Credentials the AWS CLI left in its role cache, good for 6 more
-    // seconds: served at once, and due for renewal before the last second
-    // (the expiry window here) begins.
+    // Credentials the AWS CLI left in its role cache, good for 10 more
+    // seconds: served at once, and due for renewal (about halfway) before
+    // the last second, the expiry window here, begins.
     std::fs::create_dir_all(t.home.join(".aws/cli/cache")).unwrap();
     std::fs::write(
         role_cache_file(&t),
         format!(
             r#"{{"ProviderType": "sso", "Credentials": {{"AccessKeyId": "ASIACACHED", "SecretAccessKey": "s", "SessionToken": "t", "Expiration": "{}", "AccountId": "111122223333"}}}}"#,
-            expiration_in(6)
+            expiration_in(10)
         ),
     )
     .unwrap();
@@ -355,7 +355,7 @@ fn the_refresher_renews_before_expiry_and_requests_never_wait() {
     let took = asked.elapsed();
     assert_ne!(renewed.key(), "ASIACACHED");
     assert!(
-        took < Duration::from_secs(2),
+        took < Duration::from_secs(3),
         "{took:?}: the request waited"
     );
     assert_eq!(t.fake.hits("GetRoleCredentials"), 1, "no fetch in its path");
