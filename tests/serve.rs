@@ -413,6 +413,39 @@ fn listen_takes_loopback_addresses_only() {
     assert!(!file.exists());
 }
 
+#[test]
+fn clients_that_send_nothing_or_too_much_cannot_hold_the_endpoint() {
+    let t = with_profile("serve_slow");
+    let s = Serving::start(&t, &["--profile", "ro"]);
+    // More silent connections than there are worker threads, each having
+    // sent half a request line.
+    let silent: Vec<TcpStream> = (0..24)
+        .map(|_| {
+            let mut c = TcpStream::connect(&s.addr).unwrap();
+            c.write_all(b"GET / HT").unwrap();
+            c
+        })
+        .collect();
+    // A real request behind them is still answered ...
+    assert_eq!(s.get("/").status, 200);
+    // ... and each silent one is closed by the server, unanswered.
+    for mut c in silent {
+        c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut rest = Vec::new();
+        c.read_to_end(&mut rest).unwrap();
+        assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
+    }
+    // A head larger than the limit is refused, not read on and on.
+    let huge = format!("GET / HTTP/1.1\r\nX-Pad: {}\r\n\r\n", "a".repeat(64 * 1024));
+    let mut c = TcpStream::connect(&s.addr).unwrap();
+    let _ = c.write_all(huge.as_bytes());
+    let mut answer = String::new();
+    let _ = c.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 431 "), "{answer:.80}");
+    let (code, stderr) = s.stop("TERM");
+    assert_eq!(code, 0, "{stderr}");
+}
+
 /// A FIFO at `path`.
 fn fifo(path: &Path) {
     let status = Command::new("mkfifo").arg(path).status().unwrap();

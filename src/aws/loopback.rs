@@ -116,6 +116,7 @@ fn read_callback(stream: &TcpStream) -> Option<String> {
         Err(httpd::ReadError::Gone) => return None,
     };
     let _ = Response::empty(status).write_to(stream, LIMITS.deadline);
+    httpd::close_after_refusal(stream, 256 * 1024, Duration::from_secs(1));
     None
 }
 

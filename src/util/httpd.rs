@@ -215,6 +215,34 @@ impl Response {
     }
 }
 
+/// Closes a connection whose request was not read to its end (a refused
+/// head), so the answer is not lost: closing with unread input makes the OS
+/// reset the connection, and a client may then drop the answer it has not
+/// read yet. So: end our side, then read and discard what the client is
+/// still sending, at most `max` bytes and for at most `limit`.
+pub fn close_after_refusal(stream: &TcpStream, max: usize, limit: Duration) {
+    let start = Instant::now();
+    if stream.shutdown(std::net::Shutdown::Write).is_err() {
+        return;
+    }
+    let mut buf = [0u8; 4096];
+    let mut read = 0;
+    while read < max {
+        let Some(left) = limit.checked_sub(start.elapsed()).filter(|d| !d.is_zero()) else {
+            return;
+        };
+        if stream.set_read_timeout(Some(left)).is_err() {
+            return;
+        }
+        match (&*stream).read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => read += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return,
+        }
+    }
+}
+
 /// The reason phrase of the statuses these listeners send.
 fn reason(status: u16) -> &'static str {
     match status {

@@ -50,19 +50,20 @@ mod roles;
 use answers::{Key, container_json, error, error_for, route};
 
 /// Threads answering requests. Answers from memory take microseconds; more
-/// threads only matter while first requests for new roles wait on AWS.
-const WORKERS: usize = 8;
+/// threads matter while first requests for new roles wait on AWS, or while
+/// clients that send nothing hold some until the deadline below.
+const WORKERS: usize = 16;
 
 /// Connections accepted but not yet taken by a worker; beyond this the
 /// accepting thread answers 503 itself.
 const QUEUE: usize = 64;
 
 /// What a request may take (see `util::httpd`): an SDK's GET is a few hundred
-/// bytes, sent at once.
+/// bytes, sent at once, and the SDKs themselves give up after about 2 s.
 const LIMITS: Limits = Limits {
     max_head: 8 * 1024,
     max_headers: 64,
-    deadline: Duration::from_secs(5),
+    deadline: Duration::from_secs(2),
 };
 
 /// How long writing an answer may take.
@@ -302,15 +303,23 @@ impl<'a> Endpoint<'a> {
     /// Reads one request, answers it, closes.
     fn handle(&self, stream: &TcpStream) {
         let start = Instant::now();
-        let (response, line) = match httpd::read_request(stream, &LIMITS) {
-            Ok(req) => (self.answer(&req), format!("{} {}", req.method, req.path())),
+        let (response, line, refused) = match httpd::read_request(stream, &LIMITS) {
+            Ok(req) => (
+                self.answer(&req),
+                format!("{} {}", req.method, req.path()),
+                false,
+            ),
             Err(ReadError::Status(status)) => (
                 error(status, "BadRequest", "not a request this endpoint reads"),
                 "(malformed request)".to_string(),
+                true,
             ),
             Err(ReadError::Gone) => return,
         };
         let _ = response.write_to(stream, WRITE_TIMEOUT);
+        if refused {
+            httpd::close_after_refusal(stream, 256 * 1024, LIMITS.deadline);
+        }
         log::debug(format_args!(
             "serve: {line} -> {} in {:.2} ms",
             response.status,
