@@ -20,6 +20,9 @@
 //!   20, calls × latency ÷ 32), fewer than 5 % of that operation's calls throttled, output
 //!   identical to the unlimited run; exit 0 in both.
 //! - `local`: credential-process cache hit next to the spawn floor, start-up, peak RSS.
+//! - `serve`: the container credential endpoint (`sso-config serve`) answering a cached
+//!   role: many sequential raw-HTTP GETs with the token, each on a new connection as the
+//!   SDKs make them; median and p99 of the answer time, /health next to it.
 //!
 //! Cases run one after another (they are timing measurements), once each except
 //! `robust`. A benchmark, not a test: a missed goal is reported, not fatal.
@@ -38,6 +41,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -67,9 +72,12 @@ const MAX_THROTTLED: f64 = 0.05;
 /// Ratio to the bound allowed without a limit.
 const FREE_GOAL: f64 = 1.2;
 
-const CASES: [&str; 7] = [
-    "free", "strict20", "bursty20", "strict10", "robust", "admin", "local",
+const CASES: [&str; 8] = [
+    "free", "strict20", "bursty20", "strict10", "robust", "admin", "local", "serve",
 ];
+
+/// Sequential requests of the `serve` case.
+const SERVE_REQUESTS: usize = 2000;
 
 /// The throttled generate cases: name, rate, burst.
 const LIMITS: [(&str, f64, u32); 3] = [
@@ -284,6 +292,7 @@ struct Report {
     robust: Vec<String>,
     admin: Vec<String>,
     local: Vec<String>,
+    serve: Vec<String>,
     notes: Vec<String>,
     goals: usize,
     met: usize,
@@ -596,6 +605,101 @@ fn local_case(sel: &Selection, report: &mut Report) {
     ];
 }
 
+/// One GET on a new connection; the status code.
+fn http_get(addr: &str, path: &str, token: &str) -> u16 {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\nAuthorization: {token}\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The `p`-th percentile (0–100) of sorted `v`.
+fn percentile(v: &[Duration], p: f64) -> Duration {
+    if v.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((v.len() as f64 * p / 100.0).ceil() as usize).clamp(1, v.len()) - 1;
+    v[i]
+}
+
+/// `serve` answering a cached role: sequential GETs, each timed from connect to the
+/// last byte (no latency: the answers come from memory).
+fn serve_case(report: &mut Report) {
+    eprintln!("bench: serve, {SERVE_REQUESTS} sequential requests for a cached role");
+    let w = World::new("serve", 10);
+    w.fake.set_latency(Duration::ZERO);
+    let mut cfg = std::fs::read_to_string(w.home.join(".aws/config")).unwrap();
+    cfg.push_str("\n[profile p]\nsso_session = bench\nsso_account_id = 100000000001\nsso_role_name = AdministratorAccess\n");
+    std::fs::write(w.home.join(".aws/config"), cfg).unwrap();
+    let mut child = w
+        .command(
+            &bin(),
+            &[
+                "serve",
+                "--profile",
+                "p",
+                "--print-env",
+                "--format",
+                "env-no-export",
+            ],
+        )
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut value = || {
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        let (_, v) = line
+            .trim_end()
+            .split_once('=')
+            .expect("serve printed its variables");
+        v.trim_matches('\'').to_string()
+    };
+    let url = value();
+    let token = std::fs::read_to_string(value()).unwrap();
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let time = |path: &str| {
+        let mut times: Vec<Duration> = (0..SERVE_REQUESTS)
+            .map(|_| {
+                let start = Instant::now();
+                let status = http_get(&addr, path, &token);
+                let d = start.elapsed();
+                assert_eq!(status, 200, "GET {path}");
+                d
+            })
+            .collect();
+        times.sort();
+        times
+    };
+    let role = time("/");
+    let health = time("/health");
+    let fetches = w.fake.hits("GetRoleCredentials");
+    let _ = child.kill();
+    let _ = child.wait();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    for (what, v) in [("GET / (a cached role)", &role), ("GET /health", &health)] {
+        report.serve.push(format!(
+            "| {what} | {SERVE_REQUESTS} | {:.3} ms | {:.3} ms | {:.3} ms | {fetches} |",
+            ms(percentile(v, 50.0)),
+            ms(percentile(v, 99.0)),
+            ms(v[v.len() - 1]),
+        ));
+    }
+}
+
 /// Date, CPU model and cores, and which binary.
 fn header() -> String {
     let machine = std::fs::read_to_string("/proc/cpuinfo")
@@ -646,6 +750,9 @@ fn main() {
     if sel.wants("local") {
         local_case(&sel, &mut report);
     }
+    if sel.wants("serve") {
+        serve_case(&mut report);
+    }
 
     print_table(
         &format!(
@@ -664,6 +771,10 @@ fn main() {
         &report.admin,
     );
     print_table("| measurement | value | bound / reference |", &report.local);
+    print_table(
+        "| serve: sequential requests, a new connection each | requests | median | p99 | slowest | GetRoleCredentials calls in all |",
+        &report.serve,
+    );
     if report.goals > 0 {
         println!("goals met: {} of {}", report.met, report.goals);
     }

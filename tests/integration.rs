@@ -20,6 +20,7 @@ mod policy;
 mod remembered;
 mod robust;
 mod roles;
+mod serve;
 mod shell_init;
 mod throttling;
 mod trust_ini;

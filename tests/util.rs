@@ -416,6 +416,11 @@ impl Running {
         }
     }
 
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn finish(mut self) -> Run {
         let mut stdout = String::new();
         if let Some(mut out) = self.child.stdout.take() {

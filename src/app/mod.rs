@@ -19,5 +19,6 @@ pub mod listing;
 pub mod naming;
 pub mod profiles;
 pub mod role;
+pub mod serve;
 pub mod session;
 pub mod token;

@@ -4,13 +4,13 @@ The loopback listener of the PKCE login (protocol.md §2.5): it binds
 checks its `state`, and answers the browser with a small page.
 */
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::util::encoding::parse_query;
+use crate::util::httpd::{self, Limits, Response};
 use crate::util::secret::Secret;
 
 /// The loopback listener that receives the browser's redirect.
@@ -57,7 +57,7 @@ impl Callback {
                 });
             }
         });
-        let (query, mut stream) = rx.recv_timeout(limit).map_err(|_| {
+        let (query, stream) = rx.recv_timeout(limit).map_err(|_| {
             Error::Login("no answer from the browser within 10 minutes; run the login again".into())
         })?;
         let params = parse_query(&query);
@@ -88,47 +88,35 @@ impl Callback {
                 "sso-config did not complete the login. See the terminal.",
             ),
         };
-        let status = if outcome.is_ok() {
-            "200 OK"
-        } else {
-            "400 Bad Request"
-        };
-        let _ = write!(
-            stream,
-            "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
-            page.len()
-        );
-        let _ = stream.flush();
+        let status = if outcome.is_ok() { 200 } else { 400 };
+        let _ = Response::html(status, page).write_to(&stream, LIMITS.deadline);
         outcome
     }
 }
 
-/// The most a request's head may take: a redirect with a code and state is
-/// well under 4 KiB; anything that sends more is not the browser's callback.
-const MAX_REQUEST_HEAD: u64 = 16 * 1024;
-
-/// How long a connection may stay silent before it is dropped.
-const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// What a request may take: a redirect with a code and state is well under
+/// 4 KiB, so anything that sends more is not the browser's callback; and a
+/// connection that stays silent is dropped.
+const LIMITS: Limits = Limits {
+    max_head: 16 * 1024,
+    max_headers: 100,
+    deadline: Duration::from_secs(10),
+};
 
 /// Reads one request; returns the query of `GET /oauth/callback`, answering
-/// anything else (a favicon request, say) with 404.
+/// anything else (a favicon request, say) with 404, or the status the reader
+/// gave a malformed one.
 fn read_callback(stream: &TcpStream) -> Option<String> {
-    let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
-    let mut reader = BufReader::new(Read::take(stream, MAX_REQUEST_HEAD));
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut headers = String::new();
-    while reader.read_line(&mut headers).ok()? > 2 {
-        headers.clear();
-    }
-    let target = line.split_whitespace().nth(1).unwrap_or("");
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    if line.starts_with("GET ") && path == "/oauth/callback" {
-        return Some(query.to_string());
-    }
-    let mut s = stream;
-    let _ =
-        s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let status = match httpd::read_request(stream, &LIMITS) {
+        Ok(req) if req.method == "GET" && req.path() == "/oauth/callback" => {
+            return Some(req.query().to_string());
+        }
+        Ok(_) => 404,
+        Err(httpd::ReadError::Status(s)) => s,
+        Err(httpd::ReadError::Gone) => return None,
+    };
+    let _ = Response::empty(status).write_to(stream, LIMITS.deadline);
+    httpd::close_after_refusal(stream, 256 * 1024, Duration::from_secs(1));
     None
 }
 

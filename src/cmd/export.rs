@@ -211,16 +211,48 @@ pub fn process_json(c: &Credentials) -> String {
 /// Renders the credentials in `format`; an error when a value cannot be
 /// quoted for it (never with the value in the message: it may be a secret).
 pub fn render(format: ExportFormat, c: &Credentials, t: &RoleTarget) -> Result<String> {
+    match format {
+        ExportFormat::Process => Ok(process_json(c)),
+        ExportFormat::Json => {
+            let mut m = process_object(c);
+            m.insert("AccountId".into(), t.account_id.clone().into());
+            m.insert("RoleName".into(), t.role_name.clone().into());
+            if let Some(r) = &t.region {
+                m.insert("Region".into(), r.clone().into());
+            }
+            Ok(format!("{}\n", serde_json::Value::Object(m)))
+        }
+        _ => render_variables(format, &variables(c, t.region.as_deref())),
+    }
+}
+
+/// Renders environment variables as lines of a shell format (`env`,
+/// `env-no-export`, `fish`, `powershell`, `windows-cmd`, `dotenv`); also what
+/// `serve --print-env` prints. The JSON formats are not variables: a usage
+/// error. A value `windows-cmd` cannot quote is an error naming the variable,
+/// never the value (it may be a secret).
+pub fn render_variables(format: ExportFormat, vars: &[(&str, String)]) -> Result<String> {
+    let line: fn(&str, &str) -> String = match format {
+        ExportFormat::Env => |k, v| format!("export {k}={}", shell::quote(v)),
+        ExportFormat::EnvNoExport => |k, v| format!("{k}={}", shell::quote(v)),
+        ExportFormat::Fish => |k, v| format!("set -gx {k} {}", fish_quote(v)),
+        ExportFormat::PowerShell => |k, v| format!("$Env:{k} = {}", powershell_quote(v)),
+        ExportFormat::WindowsCmd => |k, v| format!("set \"{k}={v}\""),
+        ExportFormat::Dotenv => |k, v| format!("{k}={}", dotenv_quote(v)),
+        ExportFormat::Json | ExportFormat::Process => {
+            return Err(Error::Usage(
+                "--format: variables are printed as env, env-no-export, fish, powershell, windows-cmd or dotenv".into(),
+            ));
+        }
+    };
     if format == ExportFormat::WindowsCmd
-        && let Some((k, _)) = variables(c, t.region.as_deref())
-            .into_iter()
-            .find(|(_, v)| !cmd_quotable(v))
+        && let Some((k, _)) = vars.iter().find(|(_, v)| !cmd_quotable(v))
     {
         return Err(Error::Program(format!(
             "export --format windows-cmd: {k} contains a character cmd.exe cannot take inside set \"…\" (\" % ! or a control character); use --format powershell or json"
         )));
     }
-    Ok(render_quotable(format, c, t))
+    Ok(vars.iter().map(|(k, v)| line(k, v) + "\n").collect())
 }
 
 /// Whether cmd.exe reads `set "K=v"` back as exactly `v`: inside the quotes
@@ -230,34 +262,6 @@ pub fn render(format: ExportFormat, c: &Credentials, t: &RoleTarget) -> Result<S
 fn cmd_quotable(v: &str) -> bool {
     !v.chars()
         .any(|c| matches!(c, '"' | '%' | '!') || c.is_control())
-}
-
-fn render_quotable(format: ExportFormat, c: &Credentials, t: &RoleTarget) -> String {
-    let region = t.region.as_deref();
-    let lines = |f: &dyn Fn(&str, &str) -> String| -> String {
-        variables(c, region)
-            .iter()
-            .map(|(k, v)| f(k, v) + "\n")
-            .collect()
-    };
-    match format {
-        ExportFormat::Env => lines(&|k, v| format!("export {k}={}", shell::quote(v))),
-        ExportFormat::EnvNoExport => lines(&|k, v| format!("{k}={}", shell::quote(v))),
-        ExportFormat::Fish => lines(&|k, v| format!("set -gx {k} {}", fish_quote(v))),
-        ExportFormat::PowerShell => lines(&|k, v| format!("$Env:{k} = {}", powershell_quote(v))),
-        ExportFormat::WindowsCmd => lines(&|k, v| format!("set \"{k}={v}\"")),
-        ExportFormat::Dotenv => lines(&|k, v| format!("{k}={}", dotenv_quote(v))),
-        ExportFormat::Process => process_json(c),
-        ExportFormat::Json => {
-            let mut m = process_object(c);
-            m.insert("AccountId".into(), t.account_id.clone().into());
-            m.insert("RoleName".into(), t.role_name.clone().into());
-            if let Some(r) = region {
-                m.insert("Region".into(), r.into());
-            }
-            format!("{}\n", serde_json::Value::Object(m))
-        }
-    }
 }
 
 /// PowerShell single quotes: a quote is doubled, and PowerShell takes the

@@ -39,6 +39,7 @@ Commands:
   credential-process   credentials for a profile's credential_process
   export               credentials as shell variables, JSON or into the credentials file
   exec                 run a command with a role's credentials
+  serve                serve role credentials to SDKs and containers over loopback HTTP
   console              open the AWS console as a role
   check                diagnose the session, token and access
   admin                Identity Center administration: lookup, assignments (SigV4)
@@ -130,7 +131,8 @@ Files:
   ~/.aws/sso-config/          this tool's own state: locks, the sessions logins
                               remembered, a copy of the config file, and each
                               session's last account listing (listings/, kept
-                              an hour for roles, completion and the picker)
+                              an hour for roles, completion and the picker),
+                              and a running 'serve''s token (serve/token-PORT)
 
 Every file is written atomically (a temporary file renamed over it); folders the
 tool creates are mode 0700, cache files 0600.

@@ -28,6 +28,7 @@ mod man;
 mod output;
 mod picker;
 mod roles;
+mod serve;
 mod shell_init;
 
 use std::ffi::OsString;
@@ -61,7 +62,7 @@ pub const VERSION: &str = concat!(
 /// Every command, in the order of the top-level help: its words (name, then
 /// aliases) and its help text. `help`, the man page, completion and the
 /// "did you mean" hints read this table.
-pub const COMMANDS: [CommandDoc; 13] = [
+pub const COMMANDS: [CommandDoc; 14] = [
     doc(&["generate"], generate::USAGE),
     doc(&["login"], login::USAGE),
     doc(&["logout"], logout::USAGE),
@@ -69,6 +70,7 @@ pub const COMMANDS: [CommandDoc; 13] = [
     doc(&["credential-process"], credential_process::USAGE),
     doc(&["export", "env"], export::USAGE),
     doc(&["exec", "run-as"], exec::USAGE),
+    doc(&["serve"], serve::USAGE),
     doc(&["console"], console::USAGE),
     doc(&["check"], check::USAGE),
     doc(&["admin"], admin::USAGE),
@@ -109,6 +111,8 @@ pub enum Command {
     Export(export::Args),
     /// `exec` (alias `run-as`).
     Exec(exec::Args),
+    /// `serve`.
+    Serve(serve::Args),
     /// `console`.
     Console(console::Args),
     /// `check`.
@@ -138,6 +142,7 @@ impl Command {
             Command::CredentialProcess(a) => credential_process::run(ctx, sel, a),
             Command::Export(a) => export::run(ctx, sel, a),
             Command::Exec(a) => exec::run(ctx, sel, a),
+            Command::Serve(a) => serve::run(ctx, sel, a),
             Command::Console(a) => console::run(ctx, sel, a),
             Command::Check(a) => check::run(ctx, sel, a),
             Command::Completion(a) => completion::run(ctx, sel, a, &COMMANDS),
@@ -185,6 +190,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli> {
         }
         "export" | "env" => export::parse(p, g).map(|a| a.map(Command::Export)),
         "exec" | "run-as" => exec::parse(p, g).map(|a| a.map(Command::Exec)),
+        "serve" => serve::parse(p, g).map(|a| a.map(Command::Serve)),
         "console" => console::parse(p, g).map(|a| a.map(Command::Console)),
         "check" => check::parse(p, g).map(|a| a.map(Command::Check)),
         "completion" | "__complete" => {
@@ -470,6 +476,7 @@ mod tests {
                 role,
                 program,
                 args,
+                serve,
             }),
         ) = command(&[
             "exec",
@@ -487,6 +494,7 @@ mod tests {
         };
         assert_eq!(g.session.profile.as_deref(), Some("p"));
         assert_eq!(role, RoleFlags::default());
+        assert!(!serve);
         assert_eq!(program, "aws");
         assert_eq!(args, ["--profile", "x", "s3", "ls"]);
         let (_, Command::Exec(exec::Args { program, args, .. })) =
