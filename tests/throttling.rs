@@ -45,7 +45,11 @@ fn a_strict_limit_costs_few_throttled_calls() {
     let calls = t.fake.hits("ListAccountRoles") - before;
     let refused = t.fake.hits("ListAccountRoles:429");
     assert_eq!(calls - refused, 60);
-    assert!(refused <= 12, "{refused} of {calls} calls refused");
+    // Without pacing about 2,000 calls are refused. The governor's precision
+    // (under 5 % at 300 calls) is checked on virtual time in its unit tests;
+    // here real time on a loaded machine adds scheduling jitter, which once
+    // cost 15 refusals, so the bound leaves room for it.
+    assert!(refused <= 30, "{refused} of {calls} calls refused");
 }
 
 #[test]
