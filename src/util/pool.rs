@@ -5,7 +5,9 @@ Work can stream in while it runs ([`stream`]: the accounts of a ListAccounts
 listing go to the role-listing workers as each page arrives) or be known up
 front ([`map`]: the admin APIs' per-permission-set and per-account listings).
 Results keep the order the items came in; the first error stops the work not
-yet started, tells the producer to stop, and is returned.
+yet started, tells the producer to stop, and is returned. A server hands its
+connections to [`drain`], whose queue is bounded so that a flood is refused at
+once instead of piling up.
 
 The pool only bounds threads: every call goes through `Http::send`, whose
 governor decides how many requests are in flight and whose one retry policy
@@ -13,7 +15,9 @@ handles throttling.
 */
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError, mpsc};
+use std::sync::mpsc::{self, Receiver, TrySendError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::thread::Scope;
 
 use crate::error::{Error, Result};
 
@@ -35,26 +39,19 @@ where
     let results: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::new());
     let failure: Mutex<Option<Error>> = Mutex::new(None);
     let emitted = AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for _ in 0..workers.max(1) {
-            scope.spawn(|| {
-                loop {
-                    // A statement of its own, so the queue lock is released
-                    // before the work (a `while let` would hold it throughout).
-                    let next = lock(&items).recv();
-                    let Ok((i, item)) = next else { return };
-                    if lock(&failure).is_some() {
-                        continue;
-                    }
-                    match work(item) {
-                        Ok(r) => lock(&results).push((i, r)),
-                        Err(e) => {
-                            lock(&failure).get_or_insert(e);
-                        }
-                    }
-                }
-            });
+    let run = |(i, item): (usize, T)| {
+        if lock(&failure).is_some() {
+            return;
         }
+        match work(item) {
+            Ok(r) => lock(&results).push((i, r)),
+            Err(e) => {
+                lock(&failure).get_or_insert(e);
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        spawn_workers(scope, workers, &items, &run);
         let mut emit = |item: T| {
             let i = emitted.fetch_add(1, Ordering::Relaxed);
             // The workers outlive the queue's sender, so a send cannot fail.
@@ -72,6 +69,52 @@ where
     let mut results = into_inner(results);
     results.sort_by_key(|(i, _)| *i);
     Ok(results.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Runs `handle` on every item `produce` emits, on `workers` threads, for as
+/// long as `produce` runs (a server's accept loop). At most `waiting` items
+/// wait for a worker: `emit` hands an item back when the queue is full, for
+/// the producer to refuse at once. Returns `produce`'s result once the
+/// items already queued are handled.
+pub fn drain<T: Send>(
+    workers: usize,
+    waiting: usize,
+    produce: impl FnOnce(&mut dyn FnMut(T) -> Option<T>) -> Result<()>,
+    handle: impl Fn(T) + Sync,
+) -> Result<()> {
+    let (queue, items) = mpsc::sync_channel::<T>(waiting);
+    let items = Mutex::new(items);
+    std::thread::scope(|scope| {
+        spawn_workers(scope, workers, &items, &handle);
+        let mut emit = |item: T| match queue.try_send(item) {
+            Ok(()) => None,
+            Err(TrySendError::Full(item) | TrySendError::Disconnected(item)) => Some(item),
+        };
+        let result = produce(&mut emit);
+        drop(queue);
+        result
+    })
+}
+
+/// Starts `n` (at least one) workers that take items from `items` until its
+/// sender is dropped, running `f` on each.
+fn spawn_workers<'scope, T: Send>(
+    scope: &'scope Scope<'scope, '_>,
+    n: usize,
+    items: &'scope Mutex<Receiver<T>>,
+    f: &'scope (dyn Fn(T) + Sync),
+) {
+    for _ in 0..n.max(1) {
+        scope.spawn(move || {
+            loop {
+                // A statement of its own, so the queue lock is released
+                // before the work (a `while let` would hold it throughout).
+                let next = lock(items).recv();
+                let Ok(item) = next else { return };
+                f(item);
+            }
+        });
+    }
 }
 
 /// Runs `f` over `items` on at most `workers` threads; results in input order.
@@ -164,6 +207,40 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out, [10, 20]);
+    }
+
+    #[test]
+    fn drain_hands_back_what_does_not_fit_and_handles_the_rest() {
+        // One worker, one place in the queue: item 1 is being handled (the
+        // worker waits for `go`), item 2 waits, item 3 is handed back.
+        let (started, on_start) = mpsc::channel();
+        let (go, on_go) = mpsc::channel::<()>();
+        let on_go = Mutex::new(on_go);
+        let handled = Mutex::new(Vec::new());
+        let refused = drain(
+            1,
+            1,
+            |emit| {
+                let mut refused = Vec::new();
+                assert!(emit(1).is_none());
+                on_start
+                    .recv()
+                    .map_err(|_| Error::Usage("no start".into()))?;
+                assert!(emit(2).is_none());
+                refused.extend(emit(3));
+                go.send(()).ok();
+                go.send(()).ok();
+                assert_eq!(refused, [3]);
+                Ok(())
+            },
+            |n: u32| {
+                started.send(()).ok();
+                let _ = lock(&on_go).recv();
+                lock(&handled).push(n);
+            },
+        );
+        assert!(refused.is_ok());
+        assert_eq!(into_inner(handled), [1, 2]);
     }
 
     #[test]

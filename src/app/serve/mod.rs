@@ -25,7 +25,6 @@ use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -42,7 +41,7 @@ use crate::store::fsutil;
 use crate::util::credentials::Credentials;
 use crate::util::httpd::{self, Limits, ReadError, Request, Response};
 use crate::util::secret::Secret;
-use crate::util::{encoding, log, rand, signal};
+use crate::util::{encoding, log, pool, rand, signal};
 
 mod answers;
 mod roles;
@@ -230,23 +229,14 @@ impl<'a> Endpoint<'a> {
     /// Serves until `stop` becomes readable (a signal pipe, or a pipe the
     /// caller writes to), then lets the workers and the refresher finish.
     pub fn serve(&self, stop: BorrowedFd<'_>) -> Result<()> {
-        let (queue, connections) = mpsc::sync_channel::<TcpStream>(QUEUE);
-        let connections = Mutex::new(connections);
         std::thread::scope(|s| {
-            for _ in 0..WORKERS {
-                s.spawn(|| {
-                    loop {
-                        // A statement of its own, so the queue's lock is
-                        // released before the request is handled.
-                        let next = lock(&connections).recv();
-                        let Ok(stream) = next else { return };
-                        self.handle(&stream);
-                    }
-                });
-            }
             s.spawn(|| self.refresh_loop());
-            let result = self.accept_loop(&queue, stop);
-            drop(queue);
+            let result = pool::drain(
+                WORKERS,
+                QUEUE,
+                |emit| self.accept_loop(emit, stop),
+                |stream: TcpStream| self.handle(&stream),
+            );
             let mut control = lock(&self.control);
             control.stop = true;
             self.wake.notify_all();
@@ -257,7 +247,11 @@ impl<'a> Endpoint<'a> {
 
     /// Accepts connections until `stop` is readable, handing each to the
     /// workers.
-    fn accept_loop(&self, queue: &SyncSender<TcpStream>, stop: BorrowedFd<'_>) -> Result<()> {
+    fn accept_loop(
+        &self,
+        emit: &mut dyn FnMut(TcpStream) -> Option<TcpStream>,
+        stop: BorrowedFd<'_>,
+    ) -> Result<()> {
         let wait_error = |e| Error::io("listen on", self.addr.to_string(), e);
         loop {
             let ready =
@@ -271,14 +265,10 @@ impl<'a> Endpoint<'a> {
                         if stream.set_nonblocking(false).is_err() {
                             continue;
                         }
-                        match queue.try_send(stream) {
-                            Ok(()) => {}
-                            Err(TrySendError::Full(stream)) => {
-                                let busy =
-                                    error(503, "Busy", "too many requests at once; try again");
-                                let _ = busy.write_to(&stream, WRITE_TIMEOUT);
-                            }
-                            Err(TrySendError::Disconnected(_)) => return Ok(()),
+                        // Every worker busy and the queue full: refused at once.
+                        if let Some(stream) = emit(stream) {
+                            let busy = error(503, "Busy", "too many requests at once; try again");
+                            let _ = busy.write_to(&stream, WRITE_TIMEOUT);
                         }
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
