@@ -434,10 +434,16 @@ fn log_request(req: &Request) {
 
 fn build_agent(settings: &Settings) -> std::result::Result<ureq::Agent, String> {
     use ureq::tls::TlsConfig;
-    let mut tls = TlsConfig::builder();
-    if let Some(path) = &settings.ca_bundle {
-        tls = tls.root_certs(roots_with_bundle(path)?);
-    }
+    let roots = match &settings.ca_bundle {
+        Some(path) => roots_with_bundle(path)?,
+        None => ureq::tls::RootCerts::new_with_certs(&builtin_roots()),
+    };
+    // ring, as rustls is built with; named here because ureq is built without
+    // its own default provider and roots (see Cargo.toml).
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let tls = TlsConfig::builder()
+        .root_certs(roots)
+        .unversioned_rustls_crypto_provider(provider);
     let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .user_agent(concat!("sso-config/", env!("CARGO_PKG_VERSION")))
@@ -456,17 +462,23 @@ fn build_agent(settings: &Settings) -> std::result::Result<ureq::Agent, String> 
     Ok(config.new_agent())
 }
 
-/// The built-in Mozilla roots plus the certificates of a PEM bundle. ureq keeps
-/// its built-in roots as trust anchors that cannot be merged with extra
-/// certificates, so the same roots come from `webpki-root-certs` in certificate form.
+/// The built-in Mozilla roots, in certificate form (`webpki-root-certs`): the
+/// form ureq can merge with a bundle's certificates. ureq's own roots (trust
+/// anchors, which cannot be merged) are left out of the build, so the binary
+/// carries one copy of the roots, not two.
+fn builtin_roots() -> Vec<ureq::tls::Certificate<'static>> {
+    webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+        .collect()
+}
+
+/// The built-in Mozilla roots plus the certificates of a PEM bundle.
 fn roots_with_bundle(path: &std::path::Path) -> std::result::Result<ureq::tls::RootCerts, String> {
-    use ureq::tls::{Certificate, PemItem, RootCerts, parse_pem};
+    use ureq::tls::{PemItem, RootCerts, parse_pem};
     let pem = std::fs::read(path)
         .map_err(|e| format!("cannot read CA bundle {}: {e}", path.display()))?;
-    let mut certs: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-        .iter()
-        .map(|c| Certificate::from_der(c.as_ref()).to_owned())
-        .collect();
+    let mut certs = builtin_roots();
     let builtin = certs.len();
     for item in parse_pem(&pem) {
         if let Ok(PemItem::Certificate(c)) = item {
