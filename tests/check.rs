@@ -4,14 +4,9 @@
 
 use crate::util::*;
 
-/// A logged-in environment with a profile `ro` → Management / Billing.
-fn with_profile(name: &str) -> TestEnv {
-    let mut t = TestEnv::new(name);
-    t.write_config(&format!(
-        "{}\n[profile ro]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Billing\nregion = eu-west-1\n",
-        t.session_config("corp")
-    ));
-    t.write_cli_token("corp", "2099-01-01T00:00:00Z");
+/// [`with_profile`]'s environment, with STS at the fake too.
+fn with_sts(name: &str) -> TestEnv {
+    let mut t = with_profile(name);
     let url = t.fake.url();
     t.env("AWS_ENDPOINT_URL_STS", &url);
     t
@@ -43,7 +38,7 @@ fn check_json(t: &TestEnv, args: &[&str], code: i32, status: &str) -> serde_json
 
 #[test]
 fn every_outcome_is_json() {
-    let t = with_profile("check_json_ok");
+    let t = with_sts("check_json_ok");
     let v = check_json(&t, &["--profile", "ro"], 0, "ok");
     assert_eq!(v["access"]["ok"], true);
 
@@ -79,7 +74,7 @@ fn every_outcome_is_json() {
 
 #[test]
 fn a_config_that_cannot_be_read_is_json() {
-    let t = with_profile("check_json_config");
+    let t = with_sts("check_json_config");
     t.write_config("[sso-session corp\nsso_region = us-east-1\n");
     let v = check_json(&t, &[], 2, "config-error");
     assert!(v["error"].as_str().unwrap().contains("config:1"), "{v}");
@@ -87,7 +82,7 @@ fn a_config_that_cannot_be_read_is_json() {
 
 #[test]
 fn a_network_failure_is_json() {
-    let mut t = with_profile("check_json_network");
+    let mut t = with_sts("check_json_network");
     // A port nothing listens on.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", closed.local_addr().unwrap());
@@ -100,7 +95,7 @@ fn a_network_failure_is_json() {
 
 #[test]
 fn a_token_the_portal_rejects_needs_a_login() {
-    let t = with_profile("check_json_revoked");
+    let t = with_sts("check_json_revoked");
     let path = t.token_file("corp");
     let mut token = json(&path);
     token["accessToken"] = serde_json::Value::from("revoked");

@@ -4,17 +4,6 @@ use std::process::Command;
 
 use crate::util::*;
 
-/// A logged-in environment with a profile `ro` → Management / Billing.
-fn with_profile(name: &str) -> TestEnv {
-    let t = TestEnv::new(name);
-    t.write_config(&format!(
-        "{}\n[profile ro]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Billing\nregion = eu-west-1\n",
-        t.session_config("corp")
-    ));
-    t.write_cli_token("corp", "2099-01-01T00:00:00Z");
-    t
-}
-
 fn role_cache_file(t: &TestEnv) -> std::path::PathBuf {
     let key = sha1_hex(r#"{"accountId":"111122223333","roleName":"Billing","sessionName":"corp"}"#);
     t.home.join(".aws/cli/cache").join(format!("{key}.json"))

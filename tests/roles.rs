@@ -71,18 +71,11 @@ fn listing_file(t: &TestEnv) -> std::path::PathBuf {
 fn age_listing(t: &TestEnv, secs_ago: u64) {
     let path = listing_file(t);
     let mut v = json(&path);
-    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(secs_ago);
-    let then = time::OffsetDateTime::from(then);
-    let stamp = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        then.year(),
-        u8::from(then.month()),
-        then.day(),
-        then.hour(),
-        then.minute(),
-        then.second()
-    );
-    v["fetchedAt"] = serde_json::Value::String(stamp);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    v["fetchedAt"] = utc_stamp((now - secs_ago) as i64).into();
     std::fs::write(&path, v.to_string()).unwrap();
 }
 

@@ -15,17 +15,6 @@ use crate::util::*;
 /// (a bound, not a sleep: lines arrive as they are written).
 const PATIENCE: Duration = Duration::from_secs(60);
 
-/// A logged-in environment with a profile `ro` → Management / Billing.
-fn with_profile(name: &str) -> TestEnv {
-    let t = TestEnv::new(name);
-    t.write_config(&format!(
-        "{}\n[profile ro]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Billing\nregion = eu-west-1\n",
-        t.session_config("corp")
-    ));
-    t.write_cli_token("corp", "2099-01-01T00:00:00Z");
-    t
-}
-
 /// A running `serve --print-env`, ready once its variables were printed.
 struct Serving {
     child: Child,

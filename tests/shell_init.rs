@@ -239,16 +239,7 @@ fn status(snap: &Snap, want: &str, what: &str) {
 
 /// `AWS_CREDENTIAL_EXPIRATION` for the fake's expiry: RFC 3339, UTC.
 fn rfc3339(ms: u64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp((ms / 1000) as i64).unwrap();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    utc_stamp((ms / 1000) as i64)
 }
 
 /// The credentials of `snap` are exactly what the fake handed out.

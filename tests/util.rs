@@ -485,3 +485,29 @@ pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
+
+/// `YYYY-MM-DDTHH:MM:SSZ` of a Unix time in seconds, the AWS CLI's cache
+/// format.
+pub fn utc_stamp(unix_secs: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(unix_secs).unwrap();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// A logged-in environment with a profile `ro` → Management / Billing.
+pub fn with_profile(name: &str) -> TestEnv {
+    let t = TestEnv::new(name);
+    t.write_config(&format!(
+        "{}\n[profile ro]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Billing\nregion = eu-west-1\n",
+        t.session_config("corp")
+    ));
+    t.write_cli_token("corp", "2099-01-01T00:00:00Z");
+    t
+}
