@@ -9,7 +9,10 @@ terminal is always restored by the code that changed it.
 */
 
 use std::io;
-use std::os::fd::RawFd;
+use std::os::fd::{BorrowedFd, RawFd};
+use std::time::Duration;
+
+use crate::util::signal;
 
 /// A key the picker acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,7 +87,10 @@ impl RawMode {
     /// After ESC: an arrow or page key's sequence when more bytes follow at
     /// once (a terminal sends a sequence in one write), else Esc itself.
     fn escape(&self) -> Key {
-        if !self.ready(50) {
+        // SAFETY: stdin stays open for the life of the process.
+        let stdin = unsafe { BorrowedFd::borrow_raw(self.fd) };
+        let more = signal::readable(&[stdin], Some(Duration::from_millis(50)));
+        if !more.is_ok_and(|r| r.first() == Some(&true)) {
             return Key::Cancel;
         }
         let Some(b) = self.byte() else {
@@ -152,17 +158,6 @@ impl RawMode {
             }
             return None;
         }
-    }
-
-    /// Whether a byte can be read within `ms` milliseconds.
-    fn ready(&self, ms: i32) -> bool {
-        let mut pfd = libc::pollfd {
-            fd: self.fd,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd.
-        unsafe { libc::poll(&mut pfd, 1, ms) > 0 }
     }
 }
 
