@@ -77,6 +77,14 @@ fn a_picked_role_with_a_profile_is_used_through_that_profile() {
     let out = json(&t.root.join("out.json"));
     assert_eq!(out["RoleName"], "Billing", "{out}");
     assert_eq!(out["Region"], "eu-west-2", "the profile's region: {out}");
+    // credential-process asks too, with --login (the one way it may ask).
+    let r = t.type_on_terminal(
+        &format!("cd {dir} && sso-config credential-process --login > process.json"),
+        &[(TITLE, b"mine\r")],
+    );
+    r.code(0);
+    let out = json(&t.root.join("process.json"));
+    assert_eq!(out["Version"], 1, "{out}");
 }
 
 #[test]
