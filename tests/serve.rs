@@ -94,6 +94,16 @@ impl Serving {
     }
 
     /// Sends `signal` (TERM, INT) and waits: the exit code and all of stderr.
+    /// Sends `signal` and asserts the clean stop every signal it catches
+    /// must give: exit 0 and the token file gone. Returns its stderr.
+    fn stop_cleanly(self, signal: &str) -> String {
+        let file = self.token_file.clone();
+        let (code, stderr) = self.stop(signal);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(!file.exists(), "the token file is removed on SIG{signal}");
+        stderr
+    }
+
     fn stop(mut self, signal: &str) -> (i32, String) {
         let status = Command::new("kill")
             .args([&format!("-{signal}"), &self.child.id().to_string()])
@@ -270,10 +280,7 @@ fn serve_answers_the_profile_and_any_role_only_with_the_token() {
     assert_eq!(post.status, 405);
 
     let token = s.token.clone();
-    let file = s.token_file.clone();
-    let (code, stderr) = s.stop("TERM");
-    assert_eq!(code, 0, "{stderr}");
-    assert!(!file.exists(), "the token file is removed on SIGTERM");
+    let stderr = s.stop_cleanly("TERM");
     assert!(!stderr.contains(&token), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
@@ -302,8 +309,7 @@ fn concurrent_first_requests_share_one_fetch() {
     });
     assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
     assert_eq!(t.fake.hits("GetRoleCredentials"), 1);
-    let (code, stderr) = s.stop("TERM");
-    assert_eq!(code, 0, "{stderr}");
+    s.stop_cleanly("TERM");
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ`, `secs` from now.
@@ -349,10 +355,7 @@ fn the_refresher_renews_before_expiry_and_requests_never_wait() {
     );
     assert_eq!(t.fake.hits("GetRoleCredentials"), 1, "no fetch in its path");
     // SIGINT stops it cleanly too.
-    let file = s.token_file.clone();
-    let (code, stderr) = s.stop("INT");
-    assert_eq!(code, 0, "{stderr}");
-    assert!(!file.exists());
+    s.stop_cleanly("INT");
 }
 
 #[test]
@@ -397,9 +400,7 @@ fn listen_takes_loopback_addresses_only() {
     assert_eq!(s.token_file, file);
     assert_eq!(mode(&file), 0o600);
     assert_eq!(s.get("/").status, 200);
-    let (code, stderr) = s.stop("TERM");
-    assert_eq!(code, 0, "{stderr}");
-    assert!(!file.exists());
+    s.stop_cleanly("TERM");
 }
 
 #[test]
@@ -431,8 +432,7 @@ fn clients_that_send_nothing_or_too_much_cannot_hold_the_endpoint() {
     let mut answer = String::new();
     let _ = c.read_to_string(&mut answer);
     assert!(answer.starts_with("HTTP/1.1 431 "), "{answer:.80}");
-    let (code, stderr) = s.stop("TERM");
-    assert_eq!(code, 0, "{stderr}");
+    s.stop_cleanly("TERM");
 }
 
 /// A FIFO at `path`.
@@ -581,6 +581,5 @@ fn botocore_fetches_from_serve_through_its_container_provider() {
     );
     let key = s.get("/").key();
     assert_eq!(stdout.trim(), format!("container-role {key}"));
-    let (code, stderr) = s.stop("TERM");
-    assert_eq!(code, 0, "{stderr}");
+    s.stop_cleanly("TERM");
 }
