@@ -219,3 +219,23 @@ fn roles_name_the_profile_of_each_role_preferring_the_generated_one() {
         r.stdout
     );
 }
+
+#[test]
+fn the_progress_count_only_goes_up() {
+    // Workers finish in any order; the line must not count backwards.
+    let t = TestEnv::with_org("roles_progress", Org::generated(120, 2));
+    t.write_cli_token("corp", "2099-01-01T00:00:00Z");
+    let r = t.run_on_terminal(&["roles"]);
+    r.code(0);
+    let counts: Vec<usize> = r
+        .stderr
+        .split("fetched roles of ")
+        .skip(1)
+        .filter_map(|s| s.split('/').next()?.parse().ok())
+        .collect();
+    assert_eq!(counts.last(), Some(&120), "{:?}", r.stderr);
+    assert!(
+        counts.windows(2).all(|w| w[0] < w[1]),
+        "counted backwards: {counts:?}"
+    );
+}

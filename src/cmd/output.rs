@@ -4,7 +4,7 @@ JSON renderings shared by the listing commands.
 */
 
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use crate::error::{Error, Result};
 use crate::util::text::escape_control;
@@ -129,21 +129,32 @@ fn json(keys: &[&str], rows: &[Vec<String>]) -> String {
 /// ("fetched roles of 120/300 accounts", `what` being "roles"), cleared at the
 /// end, before anything else is printed. `list` calls `progress(done, total)`
 /// from any thread; nothing is shown off a terminal (pipes, tests), and
-/// nothing is cleared when no line was shown.
+/// nothing is cleared when no line was shown. Workers finish in any order, so
+/// a count lower than one already shown is skipped: the line only goes up.
 pub fn with_progress<T>(
     what: &str,
     list: impl FnOnce(&(dyn Fn(usize, usize) + Sync)) -> Result<T>,
 ) -> Result<T> {
     let tty = std::io::stderr().is_terminal();
-    let shown = AtomicBool::new(false);
+    // The highest count shown (None: nothing shown yet), held while printing
+    // so that two workers cannot print out of order.
+    let shown: Mutex<Option<usize>> = Mutex::new(None);
     let progress = |done: usize, total: usize| {
-        if tty {
-            shown.store(true, Ordering::Relaxed);
+        if !tty {
+            return;
+        }
+        let mut last = shown.lock().unwrap_or_else(PoisonError::into_inner);
+        if last.is_none_or(|n| done > n) {
+            *last = Some(done);
             eprint!("\rsso-config: fetched {what} of {done}/{total} accounts");
         }
     };
     let result = list(&progress);
-    if shown.load(Ordering::Relaxed) {
+    if shown
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+        .is_some()
+    {
         eprint!("\r\x1b[K");
     }
     result
