@@ -104,7 +104,10 @@ dpkg_root -r sso-config >/dev/null
 echo "installed, found, removed"
 
 step "4. install.sh against a release served on loopback"
-serve() { # dir: serves it on 127.0.0.1, prints the URL
+# Serves a folder on 127.0.0.1 and sets $served to its URL. Not called in a
+# $(…): the server's pid must reach this shell's list, which the exit trap
+# kills.
+serve() { # dir
   local fifo="$tmp/serve-$RANDOM.fifo"
   mkfifo "$fifo"
   python3 -c '
@@ -117,10 +120,10 @@ server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
 print("http://127.0.0.1:%d" % server.server_address[1], flush=True)
 server.serve_forever()' "$1" > "$fifo" &
   pids+=($!)
-  read -r url < "$fifo"
-  echo "$url"
+  read -r served < "$fifo"
 }
-url=$(serve dist)
+serve dist
+url=$served
 for arch in x86_64 aarch64; do
   prefix="$tmp/prefix-$arch"
   env -i PATH="$PATH" HOME="$tmp" PREFIX="$prefix" SSO_CONFIG_ARCH="$arch" dash install.sh "$url" \
@@ -137,7 +140,8 @@ done
 mkdir "$tmp/tampered"
 cp dist/* "$tmp/tampered/"
 printf 'x' >> "$tmp/tampered/sso-config-$version-x86_64-linux-musl.tar.gz"
-bad=$(serve "$tmp/tampered")
+serve "$tmp/tampered"
+bad=$served
 if env -i PATH="$PATH" HOME="$tmp" PREFIX="$tmp/prefix-bad" dash install.sh "$bad" 2> "$tmp/bad.err"; then
   fail "install.sh installed a tampered tarball"
 fi
