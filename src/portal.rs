@@ -43,14 +43,18 @@ pub struct AccountInfo {
     pub email_address: String,
 }
 
+/// True for an AWS account id: exactly 12 ASCII digits.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 impl AccountInfo {
     /// Why this entry of a ListAccounts answer does not have AWS's form, if
     /// it does not: the id must be exactly 12 ASCII digits, and the name and
     /// e-mail address must hold no control character. The id and name end up
     /// in config files and on the terminal, so an entry that fails is not used.
     pub fn problem(&self) -> Option<&'static str> {
-        let id = &self.account_id;
-        if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        if !is_account_id(&self.account_id) {
             return Some("the account id is not 12 digits");
         }
         if text::first_control(&self.account_name).is_some() {

@@ -3,9 +3,7 @@
 SigV4-signed APIs, printed as a table, CSV or JSON.
 */
 
-use crate::app::admin::assignments::{
-    AssignmentFilters, PrincipalFilter, is_account_id, is_parent_id,
-};
+use crate::app::admin::assignments::{AssignmentFilters, PrincipalFilter, is_parent_id};
 use crate::app::admin::lookup::LookupKind;
 use crate::app::admin::{self, Action, Request};
 use crate::app::context::Ctx;
@@ -13,6 +11,7 @@ use crate::app::session::{self, SessionFlags};
 use crate::cmd::args::{self, Global, Parser, Tok};
 use crate::cmd::output::{self, Format};
 use crate::error::{Error, Result};
+use crate::portal::is_account_id;
 use crate::store::config::Config;
 
 /// `admin` help.

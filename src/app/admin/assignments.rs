@@ -34,6 +34,7 @@ use super::table::Table;
 use crate::aws::admin::{Admin, Assignment, PrincipalType};
 use crate::aws::signed::Api;
 use crate::error::{Error, Result};
+use crate::portal::is_account_id;
 use crate::util::pool;
 
 /// `admin assignments` filters.
@@ -83,11 +84,6 @@ impl PrincipalFilter {
         }
         Ok(PrincipalFilter::Id(v.to_string()))
     }
-}
-
-/// True for a 12-digit account id.
-pub fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// True for an OU id (`ou-…`) or a root id (`r-…`), which a target may name.

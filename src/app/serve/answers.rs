@@ -6,6 +6,7 @@ SDKs read, and errors as JSON bodies the SDKs show.
 use serde_json::json;
 
 use crate::error::Error;
+use crate::portal::{self, is_account_id};
 use crate::util::credentials::Credentials;
 use crate::util::httpd::Response;
 use crate::util::{clock, encoding};
@@ -45,7 +46,7 @@ pub(super) fn route(path: &str) -> std::result::Result<Option<Key>, Response> {
             "the account id of /role/ACCOUNT_ID/ROLE_NAME must be 12 digits",
         ));
     }
-    if !is_role_name(&role) {
+    if portal::role_name_problem(&role).is_some() {
         return Err(error(
             400,
             "BadRequest",
@@ -53,18 +54,6 @@ pub(super) fn route(path: &str) -> std::result::Result<Option<Key>, Response> {
         ));
     }
     Ok(Some((account, role)))
-}
-
-/// An AWS account id: 12 ASCII digits.
-fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// An IAM role name (a permission set's is one): 1 to 64 of `[\w+=,.@-]`.
-fn is_role_name(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
 }
 
 /// The JSON the SDKs' container providers read.
